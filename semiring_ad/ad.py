@@ -1,0 +1,369 @@
+"""The AD API: JAX names, each one a front end plus a path solve.
+
+Every derivative here is a sum over paths in the traced graph, computed by
+the core solver: forward mode is :func:`~semiring_ad.solver.sweep` forward from
+the inputs (seeded with tangents), reverse mode is a backward sweep from the
+outputs (seeded with cotangents).  Second order reuses the same tape: the
+Hessian-vector product re-evaluates it at the dual point x + εv, so every edge
+weight is a dual number, and sweeps backward over :data:`~semiring_ad.dual.DUAL`.
+
+Shapes follow JAX: a gradient has the shape of its argument; a Jacobian has
+the output's shape followed by the input's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import tracing
+from .dual import DUAL, Dual
+from .errors import TraceError
+from .functions import new_level
+from .semirings import PLUS_TIMES
+from .solver import sweep
+from .tracing import ComputationGraph, trace
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "jacobian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "vjp",
+    "hessian",
+    "hvp",
+    "jacobian_of_graph",
+]
+
+ArgNums = int | Sequence[int]
+
+
+def _argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
+    if isinstance(argnums, int):
+        return (argnums,), False
+    return tuple(argnums), True
+
+
+def _solve(g: ComputationGraph, seeds: dict[int, Any], direction: str, semiring: Any = PLUS_TIMES) -> list:
+    return sweep(g.compiled, semiring, seeds, direction)
+
+
+def _pick(vals: list, nodes: Sequence[int]) -> list:
+    return [0.0 if vals[i] is None else vals[i] for i in nodes]
+
+
+def _split(flat: list[Any], g: ComputationGraph) -> list[Any]:
+    """Cut a flat per-input list into one piece per traced argument, shaped like it."""
+    pieces, start = [], 0
+    for shape in g.in_shapes:
+        size = 1 if shape is None else int(np.prod(shape, dtype=int))
+        pieces.append(tracing._shape(flat[start:start + size], shape))
+        start += size
+    return pieces
+
+
+def _pack(pieces: list[Any], tuple_out: bool) -> Any:
+    return tuple(pieces) if tuple_out else pieces[0]
+
+
+def _scalar_output(g: ComputationGraph, name: str) -> int:
+    if g.out_shape is not None:
+        raise TraceError(
+            f"{name} needs a function with a scalar output, but it returned shape {g.out_shape}; "
+            "use jacobian (or vjp with a cotangent) for vector outputs"
+        )
+    return g.outputs[0]
+
+
+def _gradient(g: ComputationGraph, tuple_out: bool) -> Any:
+    out = _scalar_output(g, "grad")
+    vals = _solve(g, {out: 1.0}, "backward")
+    return _pack(_split(_pick(vals, g.inputs), g), tuple_out)
+
+
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
+    """Like :func:`grad`, but the function returns ``(f(x), ∇f(x))``.
+
+    >>> import semiring_ad as sad
+    >>> value_and_grad(lambda x: x ** 3)(2.0)
+    (8.0, 12.0)
+    """
+    nums, tuple_out = _argnums(argnums)
+
+    def vg(*args: Any) -> tuple[Any, Any]:
+        g = trace(f, *args, argnums=nums)
+        return g.value, _gradient(g, tuple_out)
+
+    return vg
+
+
+def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """The gradient of a scalar-valued ``f``, by reverse mode (a backward path solve).
+
+    Parameters
+    ----------
+    f : callable
+        Returns a scalar.
+    argnums : int or sequence of int
+        Which positional arguments to differentiate; a sequence gives a tuple
+        of gradients.
+
+    Returns
+    -------
+    callable
+        ``grad(f)(*args)``: shaped like the argument (a float for a float, an
+        array for an array or sequence).
+
+    Examples
+    --------
+    Baydin et al.'s example f(x1, x2) = ln x1 + x1·x2 − sin x2 at (2, 5):
+
+    >>> import semiring_ad as sad
+    >>> f = lambda x1, x2: sad.log(x1) + x1 * x2 - sad.sin(x2)
+    >>> dx1, dx2 = grad(f, argnums=(0, 1))(2.0, 5.0)
+    >>> round(dx1, 4), round(dx2, 4)
+    (5.5, 1.7163)
+    >>> grad(lambda x: (x ** 2).sum())(np.array([1.0, 2.0]))
+    array([2., 4.])
+    >>> round(grad(grad(sad.tanh))(0.5), 6)  # nesting: -2 tanh(x) sech²(x)
+    -0.726862
+    """
+    nums, tuple_out = _argnums(argnums)
+
+    def gradient(*args: Any) -> Any:
+        return _gradient(trace(f, *args, argnums=nums), tuple_out)
+
+    return gradient
+
+
+def jacobian_of_graph(g: ComputationGraph, mode: str = "auto") -> Any:
+    """The Jacobian of a traced graph, output shape + input shape.
+
+    With several traced arguments their inputs are flattened into one axis.
+    """
+    flat = _jacobian_matrix(g, mode)
+    lead = () if g.out_shape is None else g.out_shape
+    tail = g.in_shapes[0] if len(g.in_shapes) == 1 else (len(g.inputs),)
+    full = lead + (() if tail is None else tail)
+    return tracing._concrete(flat.reshape(full)) if full else tracing._finish(flat[0, 0])
+
+
+def _jacobian_matrix(g: ComputationGraph, mode: str) -> np.ndarray:
+    """The (m, n) Jacobian as an object array of entries."""
+    n, m = len(g.inputs), len(g.outputs)
+    if mode == "auto":
+        mode = "forward" if n < m else "reverse"
+    if mode not in ("forward", "reverse"):
+        raise ValueError(f"mode must be 'forward', 'reverse' or 'auto', got {mode!r}")
+    J = np.zeros((m, n), dtype=object)
+    J[:] = 0.0
+    seeds_from, read_at = (g.inputs, g.outputs) if mode == "forward" else (g.outputs, g.inputs)
+    direction = "forward" if mode == "forward" else "backward"
+    plain = all(type(w) is float for w in g.tape.partials)
+    if plain and len(seeds_from) > 1:  # one sweep: seed i carries the unit vector e_i
+        eye = np.eye(len(seeds_from))
+        seeds: dict[int, Any] = {}
+        for k, node in enumerate(seeds_from):
+            seeds[node] = seeds.get(node, 0.0) + eye[k]
+        vals = _solve(g, seeds, direction)
+        rows = [np.zeros(len(seeds_from)) if vals[i] is None else vals[i] for i in read_at]
+        block = np.asarray(rows, dtype=float)  # (len(read_at), len(seeds_from))
+        J[:] = block if mode == "forward" else block.T
+        return J
+    for k, node in enumerate(seeds_from):
+        vals = _pick(_solve(g, {node: 1.0}, direction), read_at)
+        if mode == "forward":
+            J[:, k] = vals
+        else:
+            J[k, :] = vals
+    return J
+
+
+def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") -> Callable[..., Any]:
+    """The Jacobian of ``f``: ``(m, n)`` for f: ℝⁿ → ℝᵐ (output shape + input shape).
+
+    ``mode="forward"`` solves from the inputs (cheap for few inputs),
+    ``"reverse"`` from the outputs (cheap for few outputs), ``"auto"`` picks
+    the side with fewer seeds.  Both give the same numbers: the same path sums.
+
+    >>> import semiring_ad as sad
+    >>> f = lambda x: [x[0] * x[1], sad.sin(x[0])]
+    >>> jacobian(f)([1.0, 2.0]).round(4)
+    array([[2.    , 1.    ],
+           [0.5403, 0.    ]])
+    """
+    nums, tuple_out = _argnums(argnums)
+
+    def jac(*args: Any) -> Any:
+        g = trace(f, *args, argnums=nums)
+        flat = _jacobian_matrix(g, mode)
+        lead = () if g.out_shape is None else g.out_shape
+        pieces, start = [], 0
+        for shape in g.in_shapes:
+            size = 1 if shape is None else int(np.prod(shape, dtype=int))
+            block = flat[:, start:start + size]
+            start += size
+            full = lead + (() if shape is None else shape)
+            pieces.append(tracing._concrete(block.reshape(full)) if full else tracing._finish(block[0, 0]))
+        return _pack(pieces, tuple_out)
+
+    return jac
+
+
+def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """:func:`jacobian` in forward mode (a forward sweep from every input)."""
+    return jacobian(f, argnums, mode="forward")
+
+
+def jacrev(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """:func:`jacobian` in reverse mode (a backward sweep from every output)."""
+    return jacobian(f, argnums, mode="reverse")
+
+
+def _flat_like(g: ComputationGraph, values: Sequence[Any], what: str) -> list[Any]:
+    try:
+        return g._flatten_point(values)
+    except TraceError as exc:
+        raise TraceError(f"{what} must match the primals' structure: {exc}") from None
+
+
+def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+    """Forward mode: ``(f(*primals), J·tangents)``, one forward sweep seeded with the tangents.
+
+    >>> import semiring_ad as sad
+    >>> jvp(lambda x, y: x * y, (3.0, 5.0), (1.0, 0.0))
+    (15.0, 5.0)
+    """
+    g = trace(f, *primals)
+    seeds: dict[int, Any] = {}
+    for node, t in zip(g.inputs, _flat_like(g, tangents, "tangents")):
+        seeds[node] = t
+    vals = _pick(_solve(g, seeds, "forward"), g.outputs)
+    return g.value, tracing._shape(vals, g.out_shape)
+
+
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]]:
+    """Reverse mode: ``(f(*primals), vjp_fn)`` with ``vjp_fn(cotangent)`` = one cotangent per primal.
+
+    >>> out, back = vjp(lambda x, y: x * y, 3.0, 5.0)
+    >>> out, back(1.0)
+    (15.0, (5.0, 3.0))
+    """
+    g = trace(f, *primals)
+
+    def vjp_fn(cotangents: Any) -> tuple[Any, ...]:
+        cts = [cotangents] if g.out_shape is None else list(np.asarray(cotangents, dtype=object).reshape(-1))
+        if len(cts) != len(g.outputs):
+            raise TraceError(f"vjp_fn expects a cotangent shaped like the output {g.out_shape}, "
+                             f"got {len(cts)} value(s)")
+        seeds: dict[int, Any] = {}
+        for node, ct in zip(g.outputs, cts):
+            seeds[node] = seeds[node] + ct if node in seeds else ct
+        return tuple(_split(_pick(_solve(g, seeds, "backward"), g.inputs), g))
+
+    return g.value, vjp_fn
+
+
+def _hvp_dual(g: ComputationGraph, tangents: Sequence[Any]) -> list[Any]:
+    """Forward-over-reverse on a traced graph: backward sweep over DUAL at x + εv."""
+    out = _scalar_output(g, "hvp")
+    level = new_level()  # above every tape alive now: the innermost transformation
+    point = g._flatten_point([_unflat_like(g, k) for k in range(len(g.in_shapes))])
+    vs = _flat_like(g, tangents, "tangents")
+    duals = [Dual(x, v, level) for x, v in zip(point, vs)]
+    gd = g.at(*_regroup(g, duals))
+    vals = sweep(gd.compiled, DUAL, {out: Dual(1.0, 0.0, level)}, "backward")
+    res = []
+    for i in g.inputs:
+        d = vals[i]
+        res.append(tracing._finish(d.tangent) if isinstance(d, Dual) and d.level == level else 0.0)
+    return res
+
+
+def _unflat_like(g: ComputationGraph, k: int) -> Any:
+    """The k-th traced argument's value at the traced point."""
+    start = sum(1 if s is None else int(np.prod(s, dtype=int)) for s in g.in_shapes[:k])
+    shape = g.in_shapes[k]
+    size = 1 if shape is None else int(np.prod(shape, dtype=int))
+    vals = [g.tape.values[i] for i in g.inputs[start:start + size]]
+    return vals[0] if shape is None else np.asarray(vals, dtype=object).reshape(shape)
+
+
+def _regroup(g: ComputationGraph, flat: list[Any]) -> list[Any]:
+    out, start = [], 0
+    for shape in g.in_shapes:
+        size = 1 if shape is None else int(np.prod(shape, dtype=int))
+        chunk = flat[start:start + size]
+        start += size
+        out.append(chunk[0] if shape is None else np.asarray(chunk, dtype=object).reshape(shape))
+    return out
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], *,
+        method: str = "forward-over-reverse") -> Any:
+    """Hessian-vector product H·v of a scalar ``f``, shaped like the primal(s).
+
+    ``method="forward-over-reverse"`` (default) traces ``f`` once, re-evaluates
+    the tape at the dual point x + εv — every edge weight becomes a dual number
+    — and solves backward over ``DUAL``: the real parts are the gradient, the
+    ε parts are H·v.  One tape, one sweep, no nested tracing: that is why it is
+    the default (seed 002: forward over reverse is the cheap way to a Hessian).
+    ``method="reverse-over-reverse"`` differentiates v·∇f(x) by reverse mode
+    again (nested tapes), as seed 002 describes for deep learning.
+
+    >>> hvp(lambda x, y: x ** 2 * y, (3.0, 5.0), (1.0, 0.0))
+    (10.0, 6.0)
+    >>> hvp(lambda x, y: x ** 2 * y, (3.0, 5.0), (1.0, 0.0), method="reverse-over-reverse")
+    (10.0, 6.0)
+    """
+    if method == "forward-over-reverse":
+        g = trace(f, *primals)
+        pieces = _split(_hvp_dual(g, tangents), g)
+    elif method == "reverse-over-reverse":
+        vs = list(tangents)
+        nums = tuple(range(len(primals)))
+
+        def v_dot_grad(*xs: Any) -> Any:
+            gs = grad(f, argnums=nums)(*xs)
+            return sum((np.sum(gi * vi) for gi, vi in zip(gs, vs)), 0.0)
+
+        pieces = list(grad(v_dot_grad, argnums=nums)(*primals))
+    else:
+        raise ValueError(f"method must be 'forward-over-reverse' or 'reverse-over-reverse', got {method!r}")
+    return pieces[0] if len(pieces) == 1 else tuple(pieces)
+
+
+def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+    """The Hessian of a scalar ``f`` with respect to one argument, by forward-over-reverse.
+
+    One trace; then one dual backward sweep per input direction (a column of H each).
+
+    >>> hessian(lambda x: x[0] ** 2 * x[1])([3.0, 5.0])
+    array([[10.,  6.],
+           [ 6.,  0.]])
+    """
+    if not isinstance(argnums, int):
+        raise TraceError("hessian takes a single argnums (an int); call it once per argument pair")
+
+    def hess(*args: Any) -> Any:
+        g = trace(f, *args, argnums=argnums)
+        n = len(g.inputs)
+        shape = g.in_shapes[0]
+        cols = []
+        for k in range(n):
+            e = np.zeros(n)
+            e[k] = 1.0
+            v = e[0] if shape is None else e.reshape(shape)
+            cols.append(_hvp_dual(g, [v]))
+        H = np.empty((n, n), dtype=object)
+        for k, col in enumerate(cols):
+            H[:, k] = col
+        if shape is None:
+            return tracing._finish(H[0, 0])
+        return tracing._concrete(H.reshape(shape + shape))
+
+    return hess
