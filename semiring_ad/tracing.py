@@ -80,36 +80,60 @@ class Tape:
 
     def record(self, prim: prims.Primitive, args: Sequence[Any]) -> Tracer:
         """Apply ``prim`` at the values, record the node and its edges, return its tracer."""
-        vals, spec, traced = [], [], []
-        for k, a in enumerate(args):
+        vals, spec, plain = [], [], True
+        for a in args:
             if type(a) is Tracer and a.tape is self:
-                vals.append(a.value)
+                v = a.value
                 spec.append(("n", a.index))
-                traced.append(k)
             else:
-                vals.append(a)
+                v = a
                 spec.append(("c", a))
-        m = prims.namespace_for(vals)
+            t = type(v)
+            if t is not float and t is not int:
+                plain = False
+            vals.append(v)
+        m = prims.FLOAT if plain else prims.namespace_for(vals)
         out = prim.value(m, *vals)
+        parents, partials, levels = self.parents, self.partials, self.levels
         level = 0
-        for k in traced:
-            p = spec[k][1]
-            self.parents.append(p)
-            self.partials.append(prim.partials[k](m, *vals, out))
-            level = max(level, self.levels[p] + 1)
+        for k, (kind, p) in enumerate(spec):
+            if kind == "n":
+                parents.append(p)
+                partials.append(prim.partials[k](m, *vals, out))
+                if levels[p] >= level:
+                    level = levels[p] + 1
         i = len(self.values)
         self.ops.append(prim.name)
         self.args.append(tuple(spec))
         self.values.append(out)
-        self.levels.append(level)
-        self.ptr.append(len(self.parents))
+        levels.append(level)
+        self.ptr.append(len(parents))
         self.labels.append("")
         return Tracer(self, i, out)
 
 
+def _record(name: str, args: tuple) -> Any:
+    """Record on the first argument's tape when every argument is a number or a tracer of it.
+
+    Anything else (another tape's tracer, a dual number, an array) goes
+    through :func:`~semiring_ad.functions.apply`, which picks the innermost level.
+    """
+    tape = None
+    for a in args:
+        t = type(a)
+        if t is Tracer:
+            if tape is None:
+                tape = a.tape
+            elif a.tape is not tape:
+                return apply(name, *args)
+        elif t is not float and t is not int:
+            return apply(name, *args)
+    return tape.record(prims.PRIMITIVES[name], args)
+
+
 def _unary_method(name: str) -> Callable[[Tracer], Any]:
     def method(self: Tracer) -> Any:
-        return apply(name, self)
+        return _record(name, (self,))
 
     method.__name__ = name
     method.__doc__ = f"``{name}`` of a traced value (lets NumPy object arrays call it)."
@@ -146,43 +170,43 @@ class Tracer:
 
     # -- arithmetic ------------------------------------------------------
     def __add__(self, o: Any) -> Any:
-        return apply("add", self, o)
+        return _record("add", (self, o))
 
     def __radd__(self, o: Any) -> Any:
-        return apply("add", o, self)
+        return _record("add", (o, self))
 
     def __sub__(self, o: Any) -> Any:
-        return apply("subtract", self, o)
+        return _record("subtract", (self, o))
 
     def __rsub__(self, o: Any) -> Any:
-        return apply("subtract", o, self)
+        return _record("subtract", (o, self))
 
     def __mul__(self, o: Any) -> Any:
-        return apply("multiply", self, o)
+        return _record("multiply", (self, o))
 
     def __rmul__(self, o: Any) -> Any:
-        return apply("multiply", o, self)
+        return _record("multiply", (o, self))
 
     def __truediv__(self, o: Any) -> Any:
-        return apply("divide", self, o)
+        return _record("divide", (self, o))
 
     def __rtruediv__(self, o: Any) -> Any:
-        return apply("divide", o, self)
+        return _record("divide", (o, self))
 
     def __pow__(self, o: Any) -> Any:
-        return apply("power", self, o)
+        return _record("power", (self, o))
 
     def __rpow__(self, o: Any) -> Any:
-        return apply("power", o, self)
+        return _record("power", (o, self))
 
     def __neg__(self) -> Any:
-        return apply("negative", self)
+        return _record("negative", (self,))
 
     def __pos__(self) -> Tracer:
         return self
 
     def __abs__(self) -> Any:
-        return apply("abs", self)
+        return _record("abs", (self,))
 
     # -- comparisons: evaluated at the point, recorded as guards ---------
     def _compare(self, op: str, other: Any, reflected: bool = False) -> bool:
