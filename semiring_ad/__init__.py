@@ -83,7 +83,7 @@ from .functions import (
 )
 from .dual import DUAL, Dual
 from .tracing import ComputationGraph, Tracer, trace
-from .ad import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
+from .ad import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
 
 __version__ = "0.1.0"
 
@@ -182,4 +182,5 @@ __all__ = [
     "vjp",
     "hessian",
     "hvp",
+    "vmap_grad",
 ]
