@@ -1,20 +1,27 @@
-"""The demo: one small DAG solved in every built-in semiring.
+"""The demo: one small DAG solved in every built-in semiring, and the two classic examples.
 
 ``python -m semiring_ad demo`` prints it.  It is also the smallest complete
 example of the library: one graph, one solver, many semirings, many answers.
+Then Baydin et al.'s ln x1 + x1·x2 − sin x2 at (2, 5) with its primal, tangent
+and adjoint traces, and Reps's f = (x + 4y)·((x + y)·y) at (3, 5) with every
+path behind ∂f/∂x and ∂f/∂y.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import networkx as nx
 import sympy
 
+from . import functions as fn
 from .semirings import SEMIRINGS, path_weight
 from .solver import path_sum
+from .tracing import trace
+from .views import explain, trace_table
 
-__all__ = ["demo_graph", "demo_lines", "main"]
+__all__ = ["baydin_lines", "demo_graph", "demo_lines", "main", "reps_graph", "reps_lines"]
 
 #: Edges of the demo DAG with a numeric weight each.
 DEMO_EDGES = [("s", "a", 2.0), ("s", "b", 1.0), ("a", "b", 0.5), ("a", "t", 3.0), ("b", "t", 4.0)]
@@ -77,7 +84,48 @@ def demo_lines() -> list[str]:
     return lines
 
 
+def baydin(x1: Any, x2: Any) -> Any:
+    """Baydin et al.'s example, written in the order of their trace (v1 … v5)."""
+    v1 = fn.log(x1)
+    v2 = x1 * x2
+    v3 = fn.sin(x2)
+    v4 = v1 + v2
+    return v4 - v3
+
+
+def baydin_lines() -> list[str]:
+    """Baydin et al.'s example at (2, 5): value, gradient, and the three trace tables."""
+    g = trace(baydin, 2.0, 5.0, names=["x1", "x2"])
+    x1bar, x2bar = g.jacobian(mode="reverse")
+    lines = ["Baydin et al.: y = ln x1 + x1·x2 − sin x2 at (x1, x2) = (2, 5)",
+             f"y = {g.value:.6g}, ∂y/∂x1 = {x1bar:.6g}, ∂y/∂x2 = {x2bar:.6g}", ""]
+    for table in (trace_table(g, "primal"), trace_table(g, "forward", wrt="x1"), trace_table(g, "reverse")):
+        lines += [*str(table).splitlines(), ""]
+    return lines
+
+
+#: Reps's edge-labelled graph of f = (x + 4y)·((x + y)·y) at (3, 5): a = x + 4y, b = x + y, c = b·y.
+REPS_EDGES = [("x", "a", 1), ("y", "a", 4), ("x", "b", 1), ("y", "b", 1),
+              ("b", "c", 5), ("y", "c", 8), ("a", "f", 40), ("c", "f", 23)]
+
+
+def reps_graph() -> nx.DiGraph:
+    """Reps's graph, each edge u→v weighted with ∂v/∂u at (3, 5)."""
+    G = nx.DiGraph()
+    G.add_weighted_edges_from(REPS_EDGES)
+    return G
+
+
+def reps_lines() -> list[str]:
+    """Every path behind ∂f/∂x and ∂f/∂y in Reps's graph."""
+    G = reps_graph()
+    lines = ["Reps: f = (x + 4y)·((x + y)·y) at (x, y) = (3, 5), edges labelled with ∂v/∂u", ""]
+    for wrt in ("x", "y"):
+        lines += [*str(explain(G, wrt)).splitlines(), ""]
+    return lines
+
+
 def main() -> int:
     """Print the demo."""
-    print("\n".join(demo_lines()))
+    print("\n".join([*demo_lines(), "", *baydin_lines(), *reps_lines()]).rstrip())
     return 0

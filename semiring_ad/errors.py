@@ -10,19 +10,21 @@ catch the built-in keep working.
 from __future__ import annotations
 
 __all__ = [
-    "SemiringADError",
-    "NotADAGError",
+    "DomainError",
+    "EnumerationLimitError",
+    "ExpressionError",
+    "GraphTypeError",
+    "InputError",
+    "MissingDependencyError",
     "MissingWeightError",
     "NodeNotFoundError",
-    "GraphTypeError",
+    "NotADAGError",
+    "SemiringADError",
     "SemiringLawError",
-    "UnknownSemiringError",
-    "UnknownPrimitiveError",
-    "DomainError",
     "StaleTraceError",
     "TraceError",
-    "ExpressionError",
-    "EnumerationLimitError",
+    "UnknownPrimitiveError",
+    "UnknownSemiringError",
     "VerificationError",
 ]
 
@@ -115,3 +117,11 @@ class VerificationError(SemiringADError):
     def __init__(self, message: str, report: object = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class InputError(SemiringADError, ValueError):
+    """Bad user input that no other check sees: a malformed graph file, a repeated ``--at``."""
+
+
+class MissingDependencyError(SemiringADError, ImportError):
+    """An optional program or package is needed (Graphviz's ``dot``, matplotlib); the message says which."""

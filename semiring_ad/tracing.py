@@ -35,7 +35,7 @@ from .errors import StaleTraceError, TraceError
 from .functions import apply, new_level
 from .graph import CompiledGraph
 
-__all__ = ["Tracer", "Tape", "ComputationGraph", "trace"]
+__all__ = ["ComputationGraph", "Tape", "Tracer", "trace"]
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "<": lambda a, b: a < b,
@@ -408,6 +408,12 @@ class ComputationGraph:
         t = self.tape
         return CompiledGraph.from_arrays(range(len(t)), np.asarray(t.ptr), np.asarray(t.parents, dtype=np.int64),
                                          t.partials, levels=np.asarray(t.levels))
+
+    def _repr_svg_(self) -> str | None:
+        """The drawing, for Jupyter (``None`` without Graphviz or past 300 nodes: text repr instead)."""
+        from .views.dot import svg_or_none  # views import tracing
+
+        return svg_or_none(self)
 
     def labels(self) -> list[str]:
         """A label per node: the input's name, or ``v<i>`` for intermediates."""
