@@ -58,8 +58,8 @@ def _integer(w: Any) -> int:
 
 
 def _symbolic(w: Any) -> sympy.Expr:
-    if isinstance(w, bool) or not isinstance(w, (int, float, str)):
-        raise TypeError("a formula (a string such as \"2*x\") or a number")
+    if isinstance(w, bool) or not isinstance(w, (int, float, str)) or (isinstance(w, float) and not math.isfinite(w)):
+        raise TypeError("a formula (a string such as \"2*x\") or a finite number")
     return parse_expression(w if isinstance(w, str) else repr(w))
 
 

@@ -14,7 +14,9 @@ refusal is an :class:`~semiring_ad.errors.ExpressionError` naming the
 position and showing it with a caret.  Limits: 10 000 characters; 100
 parentheses, calls, signs and ``**`` open at once (SymPy's printer and
 ``diff`` recurse ~10 frames per level); 100 digits per literal; constant
-exponents up to 1024 in absolute value; exact numbers up to 1100 bits.
+exponents up to 1024 in absolute value; exact numbers up to 1100 bits (every
+float's decimal form fits); roots of exact numbers up to 512 bits x degree
+(SymPy factors them).  Sums and products are built n-ary, in linear time.
 
 >>> parse_expression("ln(x1) + x1*x2 - sin(x2)")
 x1*x2 + log(x1) - sin(x2)
@@ -38,7 +40,7 @@ from .errors import ExpressionError
 
 __all__ = ["FUNCTIONS", "parse_assignment", "parse_expression"]
 
-_MAX_LENGTH, _MAX_DEPTH, _MAX_DIGITS, _MAX_EXPONENT, _MAX_BITS = 10_000, 100, 100, 1024, 1100
+_MAX_LENGTH, _MAX_DEPTH, _MAX_DIGITS, _MAX_EXPONENT, _MAX_BITS, _MAX_RADICAL = 10_000, 100, 100, 1024, 1100, 512
 
 
 class _Refused(Exception):
@@ -50,6 +52,19 @@ def _bits(number: sympy.Expr) -> float:
     return math.log2(max(abs(number.p), number.q)) if number.is_Rational else 0.0
 
 
+def _exact_powers(value: sympy.Expr, exponent: sympy.Expr) -> Iterator[tuple[sympy.Rational, float]]:
+    """``(r, bits)`` for each exact factor ``b**r`` of ``value**exponent``: numbers SymPy computes or factors."""
+    for factor in sympy.Mul.make_args(value):
+        base, power = factor.as_base_exp()
+        if base.is_Rational and power.is_Rational:
+            yield power * exponent, _bits(base)
+
+
+def _radical_cost(powers: Iterable[tuple[sympy.Rational, float]]) -> float:
+    """Bits of the numbers SymPy factors to simplify exact radicals (it is slow on big ones)."""
+    return sum(bits * max(r.q, abs(r.p) // r.q) for r, bits in powers if not r.is_Integer)
+
+
 def _check_power(base: sympy.Expr, exponent: sympy.Expr) -> None:
     """Refuse ``base**exponent`` if SymPy would expand it into a huge exact number."""
     _check_log_terms(exponent)
@@ -58,9 +73,12 @@ def _check_power(base: sympy.Expr, exponent: sympy.Expr) -> None:
     if abs(exponent) > _MAX_EXPONENT:
         shown = str(exponent) if _bits(exponent) < 100 else f"of about {int(_bits(exponent) * 0.302)} digits"
         raise _Refused(f"exponent {shown} is too large", f"the limit is {_MAX_EXPONENT} in absolute value")
-    bits = _bits(base.as_coeff_Mul()[0]) * abs(exponent)
-    if bits > _MAX_BITS:
+    powers = list(_exact_powers(base, exponent))
+    if (bits := sum(bits * abs(r) for r, bits in powers)) > _MAX_BITS:
         raise _Refused(f"the power would be an exact number of about {int(bits)} bits", f"the limit is {_MAX_BITS}")
+    if (cost := _radical_cost(powers)) > _MAX_RADICAL:
+        raise _Refused(f"simplifying this root would factor a number of about {int(cost)} bits",
+                       f"roots of exact numbers are limited to {_MAX_RADICAL} bits (bits of the number x degree)")
 
 
 def _check_log_terms(argument: sympy.Expr) -> None:
@@ -100,7 +118,7 @@ def _checked(value: sympy.Expr) -> sympy.Expr:
 FUNCTIONS: dict[str, tuple[int, Callable[..., sympy.Expr]]] = {
     "exp": (1, _exp), "expm1": (1, lambda x: _exp(x) - 1),
     "log": (1, sympy.log), "ln": (1, sympy.log), "log1p": (1, lambda x: sympy.log(1 + x)),
-    "sqrt": (1, sympy.sqrt), "sin": (1, sympy.sin), "cos": (1, sympy.cos), "tan": (1, sympy.tan),
+    "sqrt": (1, lambda x: _power(x, sympy.S.Half)), "sin": (1, sympy.sin), "cos": (1, sympy.cos), "tan": (1, sympy.tan),
     "arcsin": (1, sympy.asin), "asin": (1, sympy.asin), "arccos": (1, sympy.acos), "acos": (1, sympy.acos),
     "arctan": (1, sympy.atan), "atan": (1, sympy.atan),
     "sinh": (1, sympy.sinh), "cosh": (1, sympy.cosh), "tanh": (1, sympy.tanh),
@@ -185,14 +203,18 @@ class _Pending(NamedTuple):
 class _Chain:
     """A pending n-ary sum or product: SymPy flattens and sorts it once, not once per operator."""
 
-    def __init__(self, kind: str, first: sympy.Expr) -> None:
-        self.kind, self.coeff, self.terms = kind, sympy.S.One, []
+    def __init__(self, kind: str, first: sympy.Expr, pos: int) -> None:
+        self.kind, self.pos, self.coeff, self.terms, self.cost = kind, pos, sympy.S.One, [], 0.0
         self.add(first)
 
     def add(self, value: sympy.Expr) -> None:
-        if self.kind == "*":  # keep the exact coefficient separate to refuse its growth early
+        if self.kind == "*":  # refuse a growing exact coefficient, or radicals SymPy would merge, early
             coeff, value = value.as_coeff_Mul()
             self.coeff = _checked(self.coeff * coeff)
+            self.cost += _radical_cost(_exact_powers(value, sympy.S.One))
+            if self.cost > _MAX_RADICAL:
+                raise _Refused("this product of roots of exact numbers is too large to simplify",
+                               f"their total size is limited to {_MAX_RADICAL} bits (bits of each number x degree)")
         self.terms.append(value)
 
     def build(self) -> sympy.Expr:
@@ -218,7 +240,7 @@ class _Parser:
             what = "'('" if self.stack[-1].kind == "paren" else f"the call {self.stack[-1].text}("
             self._fail(f"unexpected end of input at position {len(self.text)}", len(self.text),
                        f"expected ')' to close {what} at position {self.stack[-1].pos}")
-        return self._value(self.values[0], 0)
+        return self._value(self.values[0])
 
     def _operand(self, token: _Token) -> bool:
         """Handle a token where an operand must start; True if an operand is still expected."""
@@ -290,11 +312,11 @@ class _Parser:
             if top.prec < prec or (top.prec == prec and right_assoc):
                 return
             self._pop()
-            operand = self._value(self.values.pop(), top.pos)
+            operand = self._value(self.values.pop())
             if top.kind == "unary":
                 self.values.append(self._build(operator.neg if top.text == "-" else operator.pos, (operand,), top.pos))
             elif top.prec == _PRECEDENCE["**"]:
-                self.values.append(self._build(_power, (self._value(self.values.pop(), top.pos), operand), top.pos))
+                self.values.append(self._build(_power, (self._value(self.values.pop()), operand), top.pos))
             else:
                 self._extend(top, operand)
 
@@ -305,7 +327,7 @@ class _Parser:
             right = self._build(operator.neg if op.text == "-" else _reciprocal, (right,), op.pos)
         left = self.values.pop()
         if not (isinstance(left, _Chain) and left.kind == kind):
-            left = _Chain(kind, self._value(left, op.pos))
+            left = _Chain(kind, self._value(left), op.pos)
         with self._at(op.pos):
             left.add(right)
         self.values.append(left)
@@ -319,10 +341,10 @@ class _Parser:
             self._fail(f"{entry.text}() takes {arity} argument{'s' * (arity > 1)} but got {len(args)} "
                        f"at position {entry.pos}", entry.pos, f"write {entry.text}({', '.join('xy'[:arity])})")
         del self.values[entry.base :]
-        self.values.append(self._build(build, tuple(self._value(arg, entry.pos) for arg in args), entry.pos))
+        self.values.append(self._build(build, tuple(self._value(arg) for arg in args), entry.pos))
 
-    def _value(self, item: sympy.Expr | _Chain, pos: int) -> sympy.Expr:
-        return self._build(item.build, (), pos) if isinstance(item, _Chain) else item
+    def _value(self, item: sympy.Expr | _Chain) -> sympy.Expr:
+        return self._build(item.build, (), item.pos) if isinstance(item, _Chain) else item
 
     def _build(self, build: Callable[..., sympy.Expr], args: tuple, pos: int) -> sympy.Expr:
         with self._at(pos):
@@ -434,6 +456,6 @@ def parse_assignment(text: str) -> tuple[str, float]:
     if problem := _name_problem(name):
         _fail(f"invalid variable name {name!r} at position {match.start('name')}; {problem}", match.start("name"), text)
     if not math.isfinite(value):
-        _fail(f"value {match['value']} at position {match.start('value')} is out of the float range",
+        _fail(f"value out of the float range at position {match.start('value')}; floats end near 1.8e308",
               match.start("value"), text)
     return name, value
