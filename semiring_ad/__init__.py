@@ -11,6 +11,8 @@ that solver in the semiring of real numbers.
 (6.0, 5.0)
 """
 
+from .ad import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
+from .dual import DUAL, Dual
 from .errors import (
     DomainError,
     EnumerationLimitError,
@@ -27,29 +29,6 @@ from .errors import (
     UnknownSemiringError,
     VerificationError,
 )
-from .graph import CompiledGraph, compile_graph
-from .semirings import (
-    COUNTING,
-    LOG,
-    MAX_PLUS,
-    MAX_TIMES,
-    MIN_PLUS,
-    OR_AND,
-    PATHS,
-    PLUS_TIMES,
-    SEMIRINGS,
-    SYMBOLIC,
-    Kernels,
-    OpCounter,
-    Semiring,
-    check_laws,
-    counted,
-    get_semiring,
-    path_weight,
-    product,
-)
-from .solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
-from .primitives import PRIMITIVES, Primitive, get_primitive, register_primitive
 from .functions import (
     abs,
     absolute,
@@ -81,9 +60,30 @@ from .functions import (
     tan,
     tanh,
 )
-from .dual import DUAL, Dual
+from .graph import CompiledGraph, compile_graph
+from .primitives import PRIMITIVES, Primitive, get_primitive, register_primitive
+from .semirings import (
+    COUNTING,
+    LOG,
+    MAX_PLUS,
+    MAX_TIMES,
+    MIN_PLUS,
+    OR_AND,
+    PATHS,
+    PLUS_TIMES,
+    SEMIRINGS,
+    SYMBOLIC,
+    Kernels,
+    OpCounter,
+    Semiring,
+    check_laws,
+    counted,
+    get_semiring,
+    path_weight,
+    product,
+)
+from .solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
 from .tracing import ComputationGraph, Tracer, trace
-from .ad import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
 
 __version__ = "0.1.0"
 

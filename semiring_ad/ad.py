@@ -28,15 +28,15 @@ from .tracing import ComputationGraph, trace
 
 __all__ = [
     "grad",
-    "value_and_grad",
-    "jacobian",
-    "jacfwd",
-    "jacrev",
-    "jvp",
-    "vjp",
     "hessian",
     "hvp",
+    "jacfwd",
+    "jacobian",
     "jacobian_of_graph",
+    "jacrev",
+    "jvp",
+    "value_and_grad",
+    "vjp",
     "vmap_grad",
 ]
 

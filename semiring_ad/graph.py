@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from .errors import GraphTypeError, MissingWeightError, NotADAGError
 
-__all__ = ["CompiledGraph", "compile_graph", "WeightSpec"]
+__all__ = ["CompiledGraph", "WeightSpec", "compile_graph"]
 
 WeightSpec = str | Callable[[Any, Any, dict], Any]
 """An edge attribute name, or a callable ``(u, v, data) -> weight``."""

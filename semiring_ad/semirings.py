@@ -27,24 +27,24 @@ import sympy
 from .errors import SemiringLawError, UnknownSemiringError
 
 __all__ = [
-    "Semiring",
-    "Kernels",
-    "OpCounter",
-    "PLUS_TIMES",
     "COUNTING",
-    "MIN_PLUS",
+    "LOG",
     "MAX_PLUS",
     "MAX_TIMES",
+    "MIN_PLUS",
     "OR_AND",
-    "LOG",
-    "SYMBOLIC",
     "PATHS",
+    "PLUS_TIMES",
     "SEMIRINGS",
-    "get_semiring",
-    "product",
-    "counted",
+    "SYMBOLIC",
+    "Kernels",
+    "OpCounter",
+    "Semiring",
     "check_laws",
+    "counted",
+    "get_semiring",
     "path_weight",
+    "product",
 ]
 
 

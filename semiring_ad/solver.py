@@ -34,13 +34,13 @@ from .graph import CompiledGraph, WeightSpec, compile_graph
 from .semirings import Semiring, get_semiring
 
 __all__ = [
-    "solve_forward",
-    "solve_backward",
-    "path_sum",
-    "enumerate_paths",
-    "sweep",
-    "register_backend",
     "BACKENDS",
+    "enumerate_paths",
+    "path_sum",
+    "register_backend",
+    "solve_backward",
+    "solve_forward",
+    "sweep",
 ]
 
 
