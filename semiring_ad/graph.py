@@ -145,18 +145,35 @@ class CompiledGraph:
         return int(self.levels.max()) + 1 if len(self.nodes) else 0
 
     @cached_property
-    def edges(self) -> list[tuple]:
-        """Edge ids in in-edge order: ``(u, v)``, or ``(u, v, key)`` for multigraphs."""
-        nodes = self.nodes
-        pairs = zip(self.in_src.tolist(), self.in_dst.tolist())
-        if self.keys is None:
-            return [(nodes[s], nodes[d]) for s, d in pairs]
-        return [(nodes[s], nodes[d], k) for (s, d), k in zip(pairs, self.keys)]
+    def edge_keys(self) -> list | None:
+        """Keys that tell parallel edges apart: the given ``keys``, else 0, 1, … per repeated pair.
+
+        ``None`` when no two edges join the same pair of nodes.
+        """
+        if self.keys is not None:
+            return self.keys
+        seen: dict[tuple[int, int], int] = {}
+        keys, repeated = [], False
+        for pair in zip(self.in_src.tolist(), self.in_dst.tolist()):
+            k = seen.get(pair, 0)
+            seen[pair] = k + 1
+            keys.append(k)
+            repeated = repeated or k > 0
+        return keys if repeated else None
 
     @cached_property
+    def edges(self) -> list[tuple]:
+        """Edge ids in in-edge order: ``(u, v)``, or ``(u, v, key)`` when parallel edges exist."""
+        nodes, keys = self.nodes, self.edge_keys
+        pairs = zip(self.in_src.tolist(), self.in_dst.tolist())
+        if keys is None:
+            return [(nodes[s], nodes[d]) for s, d in pairs]
+        return [(nodes[s], nodes[d], k) for (s, d), k in zip(pairs, keys)]
+
+    @property
     def is_multigraph(self) -> bool:
-        """Whether edges carry keys (the graph came from a ``MultiDiGraph``)."""
-        return self.keys is not None
+        """Whether edges carry keys (a ``MultiDiGraph`` input, or parallel edges such as ``x * x``)."""
+        return self.edge_keys is not None
 
     # -- arrays for the backends -------------------------------------------
     @cached_property
@@ -188,7 +205,7 @@ class CompiledGraph:
         """Structure as a SciPy CSR matrix ``A[u, v] = 1`` per edge (for reachability)."""
         if "_adjacency" not in self.__dict__:
             n = len(self.nodes)
-            ones = np.ones(len(self.in_src), dtype=np.int8)
+            ones = np.ones(len(self.in_src), dtype=np.int64)  # duplicates sum to the edge count
             self.__dict__["_adjacency"] = sp.csr_matrix((ones, (self.in_src, self.in_dst)), shape=(n, n))
         return self.__dict__["_adjacency"]
 
@@ -207,14 +224,14 @@ class CompiledGraph:
         if callable(weights):
             weights = [weights(e, w) for e, w in zip(self.edges, self.weights)]
         cg = CompiledGraph(self.nodes, self.in_ptr, self.in_src, weights, keys=self.keys)
-        for name in ("index", "in_dst", "out_edge", "out_ptr", "out_dst", "levels", "lists", "edges"):
+        for name in ("index", "in_dst", "out_edge", "out_ptr", "out_dst", "levels", "lists", "edges", "edge_keys"):
             if name in self.__dict__:
                 cg.__dict__[name] = self.__dict__[name]
         return cg
 
     def to_networkx(self, weight: str = "weight") -> nx.DiGraph:
         """A ``DiGraph`` (``MultiDiGraph`` if keyed) with the weights as edge attribute ``weight``."""
-        G = nx.MultiDiGraph() if self.keys is not None else nx.DiGraph()
+        G = nx.MultiDiGraph() if self.is_multigraph else nx.DiGraph()
         G.add_nodes_from(self.nodes)
         for e, w in zip(self.edges, self.weights):
             G.add_edge(*e, **{weight: w})

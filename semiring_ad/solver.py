@@ -30,7 +30,7 @@ import numpy as np
 from scipy.sparse.csgraph import breadth_first_order
 
 from .errors import GraphTypeError, NodeNotFoundError
-from .graph import CompiledGraph, WeightSpec, compile_graph
+from .graph import CompiledGraph, WeightSpec, _topological_order, compile_graph
 from .semirings import Semiring, get_semiring
 
 __all__ = [
@@ -264,11 +264,15 @@ def _compile(G: Any, weight: WeightSpec) -> CompiledGraph:
 
 
 def _cone(cg: CompiledGraph, source: int, target: int) -> np.ndarray:
-    """Sorted positions on some source→target path (SciPy breadth-first search both ways)."""
-    A = cg.adjacency()
-    down = breadth_first_order(A, source, directed=True, return_predecessors=False)
-    up = breadth_first_order(A.T.tocsr(), target, directed=True, return_predecessors=False)
-    return np.intersect1d(down, up)
+    """Sorted positions on some source→target path (SciPy breadth-first search both ways).
+
+    Every such node lies between the two topological positions, so the
+    searches run on that slice of the adjacency matrix only.
+    """
+    A = cg.adjacency()[source:target + 1, source:target + 1]
+    down = breadth_first_order(A, 0, directed=True, return_predecessors=False)
+    up = breadth_first_order(A.T.tocsr(), target - source, directed=True, return_predecessors=False)
+    return np.intersect1d(down, up, assume_unique=True) + source
 
 
 def path_sum(
@@ -335,6 +339,8 @@ def enumerate_paths(G: nx.DiGraph | CompiledGraph, source: Hashable, target: Has
         H = G.to_networkx()
     elif isinstance(G, nx.DiGraph):
         H = G
+        if not nx.is_directed_acyclic_graph(H):
+            _topological_order(H)  # raises NotADAGError naming a cycle, as every solver does
     else:
         raise GraphTypeError(f"expected a networkx.DiGraph or CompiledGraph, got {type(G).__name__}")
     for node, role in ((source, "source"), (target, "target")):
