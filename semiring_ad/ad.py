@@ -193,6 +193,10 @@ def jacobian_of_graph(g: ComputationGraph, mode: str = "auto") -> Any:
     lead = () if g.out_shape is None else g.out_shape
     tail = g.in_shapes[0] if len(g.in_shapes) == 1 else (len(g.inputs),)
     full = lead + (() if tail is None else tail)
+    points = np.broadcast_shapes(*(np.shape(g.tape.values[i]) for i in g.inputs))
+    if points:  # evaluated at many points (``at`` with arrays): every entry gets the points' axes, last
+        entries = [np.broadcast_to(np.asarray(e, dtype=float), points) for e in flat.flat]
+        return np.stack(entries).reshape(full + points)
     return tracing._concrete(flat.reshape(full)) if full else tracing._finish(flat[0, 0])
 
 
@@ -312,9 +316,9 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]
     return g.value, vjp_fn
 
 
-def _hvp_dual(g: ComputationGraph, tangents: Sequence[Any]) -> list[Any]:
+def _hvp_dual(g: ComputationGraph, tangents: Sequence[Any], name: str = "hvp") -> list[Any]:
     """Forward-over-reverse on a traced graph: backward sweep over DUAL at x + εv."""
-    out = _scalar_output(g, "hvp")
+    out = _scalar_output(g, name)
     level = new_level()  # above every tape alive now: the innermost transformation
     point = g._flatten_point([_unflat_like(g, k) for k in range(len(g.in_shapes))])
     vs = _flat_like(g, tangents, "tangents")
@@ -402,7 +406,7 @@ def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
             e = np.zeros(n)
             e[k] = 1.0
             v = e[0] if shape is None else e.reshape(shape)
-            cols.append(_hvp_dual(g, [v]))
+            cols.append(_hvp_dual(g, [v], "hessian"))
         H = np.empty((n, n), dtype=object)
         for k, col in enumerate(cols):
             H[:, k] = col

@@ -147,6 +147,15 @@ class Dual:
     __eq__, __ne__ = _compare(operator.eq), _compare(operator.ne)  # type: ignore[assignment]
     __hash__ = None  # type: ignore[assignment]  # equal by value, like the numbers it stands for
 
+    def conjugate(self) -> Dual:
+        """Dual numbers here are real: the conjugate is the number itself (lets ``np.var`` work)."""
+        return self
+
+    @property
+    def real(self) -> Dual:
+        """The real part: the dual number itself."""
+        return self
+
     def __neg__(self) -> Any:
         return apply("negative", self)
 

@@ -26,6 +26,11 @@ WeightSpec = str | Callable[[Any, Any, dict], Any]
 """An edge attribute name, or a callable ``(u, v, data) -> weight``."""
 
 
+_STRUCTURE = ("index", "in_dst", "out_edge", "out_ptr", "out_dst", "levels", "lists", "edges", "edge_keys",
+              "_adjacency")
+"""Cached attributes that depend on the structure only (shared by :meth:`CompiledGraph.with_weights`)."""
+
+
 class CompiledGraph:
     """A DAG laid out as arrays: nodes in topological order, edges in CSR.
 
@@ -223,10 +228,13 @@ class CompiledGraph:
         """
         if callable(weights):
             weights = [weights(e, w) for e, w in zip(self.edges, self.weights)]
-        cg = CompiledGraph(self.nodes, self.in_ptr, self.in_src, weights, keys=self.keys)
-        for name in ("index", "in_dst", "out_edge", "out_ptr", "out_dst", "levels", "lists", "edges", "edge_keys"):
+        elif len(weights) != self.n_edges:
+            raise ValueError(f"with_weights needs one weight per edge ({self.n_edges}), got {len(weights)}")
+        cg = object.__new__(CompiledGraph)  # the structure is already validated: share it
+        for name in ("nodes", "in_ptr", "in_src", "keys", *_STRUCTURE):
             if name in self.__dict__:
                 cg.__dict__[name] = self.__dict__[name]
+        cg.weights = weights if isinstance(weights, (list, np.ndarray)) else list(weights)
         return cg
 
     def to_networkx(self, weight: str = "weight") -> nx.DiGraph:

@@ -50,10 +50,12 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 class Tape:
     """The flat record of one trace.  Node ``i`` has in-edges ``ptr[i]:ptr[i+1]``."""
 
-    __slots__ = ("args", "guards", "labels", "level", "levels", "ops", "parents", "partials", "ptr", "values")
+    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "ops", "parents", "partials", "ptr",
+                 "values")
 
     def __init__(self) -> None:
         self.level = new_level()
+        self.finished = False  # set when trace() returns: its tracers must not be used afterwards
         self.ops: list[str | None] = []  # None for inputs, "const" for lifted constants
         self.args: list[tuple] = []  # per node: arguments, a node as ("n", i), a constant as ("c", value)
         self.values: list[Any] = []
@@ -80,12 +82,16 @@ class Tape:
 
     def record(self, prim: prims.Primitive, args: Sequence[Any]) -> Tracer:
         """Apply ``prim`` at the values, record the node and its edges, return its tracer."""
+        if self.finished:
+            _leaked()
         vals, spec, plain = [], [], True
         for a in args:
             if type(a) is Tracer and a.tape is self:
                 v = a.value
                 spec.append(("n", a.index))
             else:
+                if type(a) is Tracer and a.tape.finished:
+                    _leaked()
                 v = a
                 spec.append(("c", a))
             t = type(v)
@@ -110,6 +116,14 @@ class Tape:
         self.ptr.append(len(parents))
         self.labels.append("")
         return Tracer(self, i, out)
+
+
+def _leaked() -> None:
+    raise TraceError(
+        "a traced value escaped from a finished trace (e.g. stored in a list or a global inside the "
+        "differentiated function) and was used afterwards; return it from the function instead, or "
+        "convert it inside (semiring_ad values are only valid while their trace runs)"
+    )
 
 
 def _record(name: str, args: tuple) -> Any:
@@ -239,6 +253,24 @@ class Tracer:
 
     __hash__ = object.__hash__
 
+    def __bool__(self) -> bool:
+        """Truthiness at the point (``x != 0``), recorded like any comparison."""
+        return self._compare("!=", 0)
+
+    def conjugate(self) -> Tracer:
+        """Traced values are real: the conjugate is the value itself (lets ``np.var`` work)."""
+        return self
+
+    @property
+    def real(self) -> Tracer:
+        """The real part: the traced value itself."""
+        return self
+
+    @property
+    def imag(self) -> float:
+        """The imaginary part of a real traced value: ``0.0``."""
+        return 0.0
+
     def __float__(self) -> float:
         raise TraceError(
             "a traced value was converted to float (by float(), math.*, or a float NumPy array), "
@@ -297,6 +329,8 @@ def _scalar(x: Any) -> Any:
 
 def _flatten_outputs(tape: Tape, out: Any) -> tuple[list[int], tuple[int, ...] | None]:
     """Output node indices and the output shape (``None`` for a scalar)."""
+    if isinstance(out, np.ndarray) and out.shape == ():
+        out = out[()]  # a 0-d array is a scalar, as in JAX
     if isinstance(out, (list, tuple, np.ndarray)):
         arr = np.asarray(out, dtype=object)
         nodes = [_output_node(tape, x) for x in arr.reshape(-1)]
@@ -342,11 +376,7 @@ def trace(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None
     """
     if not callable(f):
         raise TraceError(f"expected a callable to trace, got {type(f).__name__}")
-    nums = tuple(range(len(args))) if argnums is None else ((argnums,) if isinstance(argnums, int) else tuple(argnums))
-    for k in nums:
-        if not -len(args) <= k < len(args):
-            raise TraceError(f"argnums {k} is out of range for {len(args)} positional arguments")
-    nums = tuple(k % len(args) for k in nums)
+    nums = _normalize_argnums(argnums, len(args))
     tape = Tape()
     call_args, inputs, in_shapes = list(args), [], []
     for pos, k in enumerate(nums):
@@ -355,9 +385,27 @@ def trace(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None
         call_args[k], leaves = _leaves(tape, args[k], label)
         inputs.extend(t.index for t in leaves)
         in_shapes.append(None if isinstance(call_args[k], Tracer) else call_args[k].shape)
-    out = f(*call_args)
-    outputs, out_shape = _flatten_outputs(tape, out)
+    try:
+        out = f(*call_args)
+        outputs, out_shape = _flatten_outputs(tape, out)
+    finally:
+        tape.finished = True
     return ComputationGraph(tape, inputs, outputs, out_shape, tuple(in_shapes), nums)
+
+
+def _normalize_argnums(argnums: Any, n: int) -> tuple[int, ...]:
+    if argnums is None:
+        return tuple(range(n))
+    nums = (argnums,) if isinstance(argnums, (int, np.integer)) else argnums
+    if not isinstance(nums, (tuple, list)) or not all(isinstance(k, (int, np.integer)) for k in nums):
+        raise TraceError(f"argnums must be an int or a sequence of ints, got {argnums!r}")
+    for k in nums:
+        if not -n <= k < n:
+            raise TraceError(f"argnums {k} is out of range for {n} positional argument(s)")
+    out = tuple(int(k) % n for k in nums)
+    if len(set(out)) != len(out):
+        raise TraceError(f"argnums {argnums!r} names an argument twice; list each argument once")
+    return out
 
 
 class ComputationGraph:
@@ -457,8 +505,10 @@ class ComputationGraph:
             If a comparison recorded while tracing comes out differently here.
         """
         flat = self._flatten_point(args)
-        return ComputationGraph(_replay(self.tape, dict(zip(self.inputs, flat))), self.inputs, self.outputs,
-                                self.out_shape, self.in_shapes, self.argnums)
+        tape = _replay(self.tape, dict(zip(self.inputs, flat)))
+        g = ComputationGraph(tape, self.inputs, self.outputs, self.out_shape, self.in_shapes, self.argnums)
+        g.__dict__["compiled"] = self.compiled.with_weights(tape.partials)  # same structure, new weights
+        return g
 
     def _flatten_point(self, args: Sequence[Any]) -> list[Any]:
         if len(args) != len(self.in_shapes):
@@ -480,7 +530,7 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
     """A new tape with the same structure, evaluated at ``point`` (input index -> value)."""
     new = Tape.__new__(Tape)
     new.level, new.ops, new.args, new.levels, new.ptr = tape.level, tape.ops, tape.args, tape.levels, tape.ptr
-    new.parents, new.labels, new.guards = tape.parents, tape.labels, tape.guards
+    new.parents, new.labels, new.guards, new.finished = tape.parents, tape.labels, tape.guards, True
     vals: list[Any] = []
     partials: list[Any] = []
     guards = iter(tape.guards)
@@ -545,10 +595,17 @@ def _finish(v: Any) -> Any:
 
 
 def _concrete(arr: np.ndarray) -> np.ndarray:
-    """An object array of numbers (or of equal-shape arrays) as a float array; else unchanged."""
-    if arr.size and all(isinstance(v, (int, float, np.integer, np.floating))
-                        and not isinstance(v, (bool, np.bool_)) for v in arr.flat):
+    """An object array of numbers as a float array; of numbers and float arrays (values at many
+    points) as one float array with the points' axes last; anything else unchanged."""
+    items = list(arr.flat)
+    if not all(_is_real(v) or (isinstance(v, np.ndarray) and v.dtype != object) for v in items):
+        return arr
+    if all(_is_real(v) for v in items):
         return arr.astype(float)
-    if arr.size and all(isinstance(v, np.ndarray) and v.dtype != object for v in arr.flat):
-        return np.stack(list(arr.flat)).reshape(arr.shape + next(iter(arr.flat)).shape)
-    return arr
+    points = np.broadcast_shapes(*(np.shape(v) for v in items))
+    stacked = np.stack([np.broadcast_to(np.asarray(v, dtype=float), points) for v in items])
+    return stacked.reshape(arr.shape + points)
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
