@@ -192,12 +192,6 @@ class CompiledGraph:
             self.out_edge.tolist(),
         )
 
-    @cached_property
-    def out_weights(self) -> list[Any]:
-        """Weights in out-edge order."""
-        w = self.weights
-        return [w[k] for k in self.out_edge.tolist()]
-
     def weight_array(self, dtype: Any = np.float64) -> np.ndarray:
         """The weights as a NumPy array of ``dtype`` (cached per dtype)."""
         cache = self.__dict__.setdefault("_weight_arrays", {})
@@ -230,6 +224,7 @@ class CompiledGraph:
             weights = [weights(e, w) for e, w in zip(self.edges, self.weights)]
         elif len(weights) != self.n_edges:
             raise ValueError(f"with_weights needs one weight per edge ({self.n_edges}), got {len(weights)}")
+        _ = self.lists  # compute the structural caches once, here, so every copy shares them
         cg = object.__new__(CompiledGraph)  # the structure is already validated: share it
         for name in ("nodes", "in_ptr", "in_src", "keys", *_STRUCTURE):
             if name in self.__dict__:

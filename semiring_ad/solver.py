@@ -63,44 +63,55 @@ class PythonBackend:
         return True
 
     def forward(self, cg: CompiledGraph, s: Semiring, seeds: dict[int, Any], active: np.ndarray | None) -> list:
-        ptr, src = cg.lists[0], cg.lists[1]
-        return _sweep(s, seeds, ptr, src, cg.weights, cg.n_nodes, active, left=True,
-                      order=range(min(seeds, default=0), cg.n_nodes))
+        """Pull: α(v) = seed(v) ⊕ ⊕ α(u) ⊗ w(u, v) over in-edges, in topological order."""
+        plus, times = s.plus, s.times
+        ptr, src, w = cg.lists[0], cg.lists[1], cg.weights
+        vals: list[Any] = [None] * cg.n_nodes
+        for i, seed in seeds.items():
+            vals[i] = seed
+        order = range(min(seeds, default=0), cg.n_nodes) if active is None else active.tolist()
+        for i in order:
+            acc = vals[i]
+            for k in range(ptr[i], ptr[i + 1]):
+                a = vals[src[k]]
+                if a is not None:
+                    t = times(a, w[k])
+                    acc = t if acc is None else plus(acc, t)
+            vals[i] = acc
+        return vals
 
     def backward(self, cg: CompiledGraph, s: Semiring, seeds: dict[int, Any], active: np.ndarray | None) -> list:
-        _, _, ptr, dst, _ = cg.lists
-        return _sweep(s, seeds, ptr, dst, cg.out_weights, cg.n_nodes, active, left=False,
-                      order=range(max(seeds, default=-1), -1, -1))
+        """Push: in reverse topological order, β(u) ⊕= w(u, v) ⊗ β(v) for each in-edge of v.
 
-
-def _sweep(
-    s: Semiring,
-    seeds: dict[int, Any],
-    ptr: list[int],
-    nbr: list[int],
-    weights: list[Any],
-    n: int,
-    active: np.ndarray | None,
-    left: bool,
-    order: range,
-) -> list:
-    """One sweep; ``left`` puts the running value on the left of ⊗ (forward)."""
-    plus, times = s.plus, s.times
-    vals: list[Any] = [None] * n
-    for i, seed in seeds.items():
-        vals[i] = seed
-    if active is not None:
-        order = active.tolist() if left else active[::-1].tolist()
-    for i in order:
-        acc = vals[i]
-        for k in range(ptr[i], ptr[i + 1]):
-            a = vals[nbr[k]]
-            if a is None:
+        β(v) is complete when v is reached (its successors come later in the
+        order and have pushed already); the edges are visited in reverse tape
+        order, as in the Baydin/Griewank adjoint trace.
+        """
+        plus, times = s.plus, s.times
+        ptr, src, w = cg.lists[0], cg.lists[1], cg.weights
+        vals: list[Any] = [None] * cg.n_nodes
+        for i, seed in seeds.items():
+            vals[i] = seed
+        if active is None:
+            order, inside = range(max(seeds, default=-1), -1, -1), None
+        else:
+            inside = np.zeros(cg.n_nodes, dtype=bool)
+            inside[active] = True
+            pushing = inside.copy()
+            pushing[list(seeds)] = True  # a seed outside ``active`` keeps its value and still pushes
+            order, inside = np.flatnonzero(pushing)[::-1].tolist(), inside.tolist()
+        for v in order:
+            b = vals[v]
+            if b is None:
                 continue
-            t = times(a, weights[k]) if left else times(weights[k], a)
-            acc = t if acc is None else plus(acc, t)
-        vals[i] = acc
-    return vals
+            for k in range(ptr[v + 1] - 1, ptr[v] - 1, -1):
+                u = src[k]
+                if inside is not None and not inside[u]:
+                    continue
+                t = times(w[k], b)
+                a = vals[u]
+                vals[u] = t if a is None else plus(a, t)
+        return vals
 
 
 BACKENDS: dict[str, Backend] = {"python": PythonBackend()}

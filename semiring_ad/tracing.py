@@ -533,27 +533,28 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
     new.parents, new.labels, new.guards, new.finished = tape.parents, tape.labels, tape.guards, True
     vals: list[Any] = []
     partials: list[Any] = []
-    guards = iter(tape.guards)
-    guard = next(guards, None)
+    table, float_ns, namespace_for = prims.PRIMITIVES, prims.FLOAT, prims.namespace_for
+    plain = all(type(v) is float for v in point.values())
+    pending = tape.guards[::-1]  # a stack: the next guard to check is last
     for i, (op, spec) in enumerate(zip(tape.ops, tape.args)):
-        while guard is not None and guard[0] <= i:
-            _check_guard(guard, vals)
-            guard = next(guards, None)
+        while pending and pending[-1][0] <= i:
+            _check_guard(pending.pop(), vals)
         if op is None:
             vals.append(point[i])
             continue
         if op == "const":
             vals.append(tape.values[i])
             continue
-        prim = prims.PRIMITIVES[op]
+        prim = table[op]
         args = [vals[x] if kind == "n" else x for kind, x in spec]
-        m = prims.namespace_for(args)
+        m = float_ns if plain and all(type(a) is float or type(a) is int for a in args) else namespace_for(args)
         out = prim.value(m, *args)
-        partials.extend(prim.partials[k](m, *args, out) for k, (kind, _) in enumerate(spec) if kind == "n")
+        for k, (kind, _) in enumerate(spec):
+            if kind == "n":
+                partials.append(prim.partials[k](m, *args, out))
         vals.append(out)
-    for g in [guard, *guards]:
-        if g is not None:
-            _check_guard(g, vals)
+    while pending:
+        _check_guard(pending.pop(), vals)
     new.values, new.partials = vals, partials
     return new
 
