@@ -102,7 +102,7 @@ def bench_dag(n_nodes: int, repeat: int = 3) -> dict[str, float]:
     def compile_fresh() -> Any:
         g.__dict__.pop("compiled", None)  # compiled is a cached property
         cg = g.compiled
-        cg.lists, cg.out_weights  # noqa: B018  the CSR lists the sweeps read, built lazily
+        cg.lists  # noqa: B018  the CSR lists the sweeps read, built lazily
         return cg
 
     t_compile, cg = _best(compile_fresh, repeat)

@@ -12,12 +12,15 @@ that solver in the semiring of real numbers.
 """
 
 from .ad import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
+from .analysis import DominantPath, dominant_paths, jacobian_sparsity, k_best, path_counts
 from .dual import DUAL, Dual
 from .errors import (
     DomainError,
     EnumerationLimitError,
     ExpressionError,
     GraphTypeError,
+    InputError,
+    MissingDependencyError,
     MissingWeightError,
     NodeNotFoundError,
     NotADAGError,
@@ -83,7 +86,11 @@ from .semirings import (
     product,
 )
 from .solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
+from .swell import SwellRow, expression_swell, logistic_map, swell_table
+from .symbolic import SymbolicGraph, from_sympy, symbolic_gradient, symbolic_jacobian
 from .tracing import ComputationGraph, Tracer, trace
+from .verify import MethodResult, VerificationReport, verify
+from .views import Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
 
 __version__ = "0.1.0"
 
@@ -104,6 +111,8 @@ __all__ = [
     "ExpressionError",
     "EnumerationLimitError",
     "VerificationError",
+    "InputError",
+    "MissingDependencyError",
     # semirings
     "Semiring",
     "Kernels",
@@ -183,4 +192,30 @@ __all__ = [
     "hessian",
     "hvp",
     "vmap_grad",
+    # SymPy in and out, verification
+    "SymbolicGraph",
+    "from_sympy",
+    "symbolic_gradient",
+    "symbolic_jacobian",
+    "verify",
+    "VerificationReport",
+    "MethodResult",
+    "expression_swell",
+    "logistic_map",
+    "swell_table",
+    "SwellRow",
+    # views and analysis
+    "trace_table",
+    "TraceTable",
+    "TraceRow",
+    "explain",
+    "Explanation",
+    "PathTerm",
+    "to_dot",
+    "draw",
+    "jacobian_sparsity",
+    "path_counts",
+    "dominant_paths",
+    "DominantPath",
+    "k_best",
 ]

@@ -222,8 +222,8 @@ def _jacobian_matrix(g: ComputationGraph, mode: str) -> np.ndarray:
         block = np.asarray(rows, dtype=float)  # (len(read_at), len(seeds_from))
         J[:] = block if mode == "forward" else block.T
         return J
-    for k, node in enumerate(seeds_from):
-        vals = _pick(_solve(g, {node: 1.0}, direction), read_at)
+    for k, node in enumerate(seeds_from):  # seed 1 (exact): SymPy weights stay exact
+        vals = _pick(_solve(g, {node: 1}, direction), read_at)
         if mode == "forward":
             J[:, k] = vals
         else:
