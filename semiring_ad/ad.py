@@ -166,8 +166,9 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
         if len(sizes) != 1 or any(a.ndim == 0 for a in arrays):
             raise TraceError(f"vmap_grad needs arguments with one common leading batch axis; got shapes "
                              f"{[a.shape for a in arrays]}")
-        g = trace(f, *[a[0] for a in arrays], argnums=nums)
-        moved = [np.moveaxis(arrays[k], 0, -1) for k in g.argnums]  # batch axis last: (*shape, B)
+        # Trace every argument (a batched constant must follow the points too); report the asked ones.
+        g = trace(f, *[a[0] for a in arrays])
+        moved = [np.moveaxis(a, 0, -1) for a in arrays]  # batch axis last: (*shape, B)
         out = _scalar_output(g, "vmap_grad")
         vals = _solve(g.at(*moved), {out: 1.0}, "backward")
         batch = sizes.pop()
@@ -179,6 +180,7 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
             block = np.stack(flat[start:start + size], axis=-1)  # (B, size)
             start += size
             pieces.append(block[:, 0] if shape is None else block.reshape((batch, *shape)))
+        pieces = [pieces[k] for k in tracing._normalize_argnums(nums, len(arrays))]
         return _pack(pieces, tuple_out)
 
     return batched

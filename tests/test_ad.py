@@ -469,3 +469,12 @@ def test_bug_grad_of_a_zero_dimensional_array_output():
 def test_bug_numpy_var_of_tracers():
     x = np.array([0.5, -2.0, 1.0])
     np.testing.assert_allclose(grad(lambda v: np.var(v))(x), 2 * (x - x.mean()) / x.size, rtol=1e-14)
+
+
+def test_bug_vmap_grad_batched_constant_follows_the_points():
+    """Regression: a batched argument outside argnums kept the first example's value."""
+    t, x = np.ones(3), np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(sad.vmap_grad(lambda t, x: t * x, argnums=0)(t, x), x)
+    dx, dt = sad.vmap_grad(lambda t, x: sad.sin(t) * x, argnums=(1, 0))(t, x)
+    np.testing.assert_allclose(dx, np.sin(t))
+    np.testing.assert_allclose(dt, np.cos(t) * x)
