@@ -75,6 +75,7 @@ from .semirings import (
     PATHS,
     PLUS_TIMES,
     SEMIRINGS,
+    SIGNED_LOG,
     SYMBOLIC,
     Kernels,
     OpCounter,
@@ -84,6 +85,7 @@ from .semirings import (
     get_semiring,
     path_weight,
     product,
+    signed_log,
 )
 from .solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
 from .swell import SwellRow, expression_swell, logistic_map, swell_table
@@ -124,6 +126,8 @@ __all__ = [
     "MAX_TIMES",
     "OR_AND",
     "LOG",
+    "SIGNED_LOG",
+    "signed_log",
     "SYMBOLIC",
     "PATHS",
     "SEMIRINGS",

@@ -29,6 +29,8 @@ from .errors import SemiringLawError, UnknownSemiringError
 __all__ = [
     "COUNTING",
     "LOG",
+    "SIGNED_LOG",
+    "signed_log",
     "MAX_PLUS",
     "MAX_TIMES",
     "MIN_PLUS",
@@ -298,6 +300,62 @@ LOG = Semiring(
 )
 """(logaddexp, +, -inf, 0): PLUS_TIMES on logarithms.  Weights are log-weights."""
 
+def _signed_logaddexp(a: tuple[int, float], b: tuple[int, float]) -> tuple[int, float]:
+    (sa, la), (sb, lb) = a, b
+    if sa == 0:
+        return b
+    if sb == 0:
+        return a
+    if la < lb:
+        (sa, la), (sb, lb) = (sb, lb), (sa, la)
+    if sa == sb:
+        return (sa, la + math.log1p(math.exp(lb - la)))
+    rest = -math.expm1(lb - la)  # 1 - |b|/|a|, accurate when they nearly cancel
+    if rest <= 0.0:
+        return (0, -math.inf)
+    return (sa, la + math.log(rest))
+
+
+def _signed_log_times(a: tuple[int, float], b: tuple[int, float]) -> tuple[int, float]:
+    sign = a[0] * b[0]
+    return (sign, a[1] + b[1]) if sign else (0, -math.inf)
+
+
+def _signed_log_equal(a: tuple[int, float], b: tuple[int, float]) -> bool:
+    (sa, la), (sb, lb) = a, b
+    if max(la, lb) < 700:  # representable: compare the numbers themselves
+        return math.isclose(sa * math.exp(la), sb * math.exp(lb), rel_tol=1e-9, abs_tol=1e-12)
+    return sa == sb and math.isclose(la, lb, rel_tol=1e-12, abs_tol=1e-9)
+
+
+def signed_log(x: float) -> tuple[int, float]:
+    """A real number as a :data:`SIGNED_LOG` value ``(sign, log|x|)``.
+
+    >>> signed_log(-2.0)
+    (-1, 0.6931471805599453)
+    >>> signed_log(0.0)
+    (0, -inf)
+    """
+    if x == 0:
+        return (0, -math.inf)
+    return (1 if x > 0 else -1, math.log(abs(x)))
+
+
+SIGNED_LOG = Semiring(
+    "signed_log",
+    _signed_logaddexp,
+    _signed_log_times,
+    (0, -math.inf),
+    (1, 0.0),
+    description="sum over paths of products of signed weights, as (sign, log|value|): no overflow",
+    notation=("signed logaddexp", "(×, +)", "(0, -inf)", "(1, 0)"),
+    equal=_signed_log_equal,
+)
+"""PLUS_TIMES on (sign, log|x|) pairs: products of thousands of factors neither
+overflow nor lose their sign.  Convert weights with :func:`signed_log`.  The
+derivative of the logistic map over 10^4 steps (seed 003) is one example:
+``log|d l_N / d l_0| / N`` tends to the Lyapunov exponent ln 2."""
+
 SYMBOLIC = Semiring(
     "symbolic",
     operator.add,
@@ -328,7 +386,7 @@ union, ⊗ concatenates each path of the left operand with each of the right.
 
 SEMIRINGS: dict[str, Semiring] = {
     s.name: s
-    for s in (PLUS_TIMES, COUNTING, MIN_PLUS, MAX_PLUS, MAX_TIMES, OR_AND, LOG, SYMBOLIC, PATHS)
+    for s in (PLUS_TIMES, COUNTING, MIN_PLUS, MAX_PLUS, MAX_TIMES, OR_AND, LOG, SIGNED_LOG, SYMBOLIC, PATHS)
 }
 """Registry of the built-in semirings by lowercase name."""
 

@@ -36,6 +36,8 @@ import pytest
 import sympy
 from hypothesis import settings
 
+from semiring_ad.semirings import signed_log
+
 MAX_NODES = 9
 MAX_MULTI_NODES = 7
 SYMBOLS = sympy.symbols("x y z")
@@ -91,6 +93,8 @@ _SAMPLES: dict[str, Callable[[], st.SearchStrategy]] = {
     "symbolic": _symbolic_exprs,
     "paths": _path_sets,
     "dual": lambda: _duals(st.integers(-64, 64).map(lambda k: k / 16)),
+    # (sign, log|x|) of moderate reals and the zero (0, -inf); equality compares the numbers.
+    "signed_log": lambda: st.builds(signed_log, st.one_of(small_floats, st.just(0.0))),
 }
 
 # Edge weights and seeds for path problems.  semiring_dags weights PATHS edges with their own ids
@@ -108,6 +112,7 @@ _WEIGHTS: dict[str, Callable[[], st.SearchStrategy]] = {
     "symbolic": lambda: st.builds(lambda k, x: k * x, st.sampled_from([1, 2, -1]), st.sampled_from(SYMBOLS)),
     "paths": _path_sets,
     "dual": lambda: _duals(dyadics),
+    "signed_log": lambda: st.builds(signed_log, dyadics),
 }
 
 
