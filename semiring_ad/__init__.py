@@ -13,6 +13,7 @@ that solver in the semiring of real numbers.
 
 from .ad import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
 from .analysis import DominantPath, dominant_paths, jacobian_sparsity, k_best, path_counts
+from .backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
 from .dual import DUAL, Dual
 from .errors import (
     DomainError,
@@ -145,6 +146,9 @@ __all__ = [
     "enumerate_paths",
     "sweep",
     "register_backend",
+    "choose_backend",
+    "explain_backend",
+    "SweepResult",
     # primitives and math functions
     "PRIMITIVES",
     "Primitive",

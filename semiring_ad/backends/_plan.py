@@ -1,0 +1,313 @@
+"""The arrays every vectorized sweep shares: a :class:`Problem` and its level plans.
+
+A :class:`Problem` is a DAG in topological order (in-edge CSR plus a valid
+level schedule) with a memo for everything derived from it.  The whole graph's
+problem is cached on the :class:`~semiring_ad.graph.CompiledGraph`; a cone
+(``active``) becomes a smaller problem built per call.
+
+A :class:`LevelPlan` lays one direction's sweep out for NumPy: nodes are
+renumbered so that each *group* of targets (same level, similar degree) is a
+contiguous slice ``a:b`` of the value array, and the group's in-edges form a
+padded ``(D, b - a)`` matrix of source slots (ELL layout; padding points at a
+dummy slot that holds the semiring's zero).  One group is then three NumPy
+calls: gather, ⊗ with the weights, ⊕-reduce over axis 0 straight into
+``x[a:b]``.  Every group has at least one real edge per target, so the empty
+segments that break ``ufunc.reduceat`` never occur.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..graph import CompiledGraph
+from ._schedule import levels_loop, peel_levels
+
+__all__ = ["LevelPlan", "Problem", "problem_of", "restrict"]
+
+_PEEL_ROUNDS, _PEEL_EDGES = 16, 1024  # peel at most max(16, m / 1024) levels before calling a graph deep
+_SMALL_PAD = 1024  # extra padded slots tolerated per level before splitting by degree
+_STEP_SLOTS = 800  # one more NumPy step costs about as much as this many padded slots
+
+
+class Problem:
+    """A DAG in topological order as arrays, with a memo (:meth:`cached`).
+
+    Parameters
+    ----------
+    in_ptr, in_src : numpy.ndarray
+        In-edge CSR; edges are grouped by target in topological order.
+    levels : numpy.ndarray, optional
+        Topological levels if already known (else computed on demand, see
+        :mod:`._schedule`).
+    edge_ids, nodes : numpy.ndarray, optional
+        For a cone: the original edge index of each edge and the original
+        position of each node (None: identity).
+    outs : callable, optional
+        Returns ``(out_ptr, out_dst, out_edge)`` (lets the full graph reuse
+        the compiled graph's cached arrays).
+    slow_levels : callable, optional
+        Levels of a deep graph (the full graph passes the compiled graph's own).
+
+    Attributes
+    ----------
+    uses : int
+        Sweeps prepared on this problem so far: one-time setup is spread over them.
+    """
+
+    def __init__(self, in_ptr: np.ndarray, in_src: np.ndarray, levels: np.ndarray | None = None, *,
+                 edge_ids: np.ndarray | None = None, nodes: np.ndarray | None = None,
+                 outs: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None,
+                 slow_levels: Callable[[], np.ndarray] | None = None) -> None:
+        self.in_ptr, self.in_src, self._levels = in_ptr, in_src, levels
+        self.n, self.m = len(in_ptr) - 1, len(in_src)
+        self.edge_ids, self.nodes = edge_ids, nodes
+        self._outs, self._slow_levels, self._deep = outs, slow_levels, False
+        self.uses = 0
+        self.memo: dict[Any, Any] = {}
+
+    def cheap_levels(self) -> bool:
+        """Whether the levels are known, computing them only if peeling is cheap (not for deep graphs)."""
+        if self._levels is None and not self._deep:
+            ptr, dst, _ = self.csr("backward")
+            self._levels = peel_levels(self.in_ptr, ptr, dst, max_rounds=max(_PEEL_ROUNDS, self.m // _PEEL_EDGES))
+            self._deep = self._levels is None
+        return self._levels is not None
+
+    @property
+    def levels(self) -> np.ndarray:
+        """Topological levels (longest path into each node); computed on first use."""
+        if not self.cheap_levels():
+            self._levels = self._slow_levels() if self._slow_levels else levels_loop(self.in_ptr, self.in_src)
+        return self._levels
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()`` the first time ``key`` is asked for, the memo afterwards."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self.memo[key]
+
+    def csr(self, direction: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(ptr, nbr, edge)``: the edges a sweep pulls along, grouped by the node they update."""
+        if direction == "forward":
+            return self.in_ptr, self.in_src, self.cached("arange", lambda: np.arange(self.m))
+        return self.cached("outs", self._make_outs)
+
+    def _make_outs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._outs is not None:
+            return self._outs()
+        edge = np.argsort(self.in_src, kind="stable")
+        counts = np.bincount(self.in_src, minlength=self.n)
+        ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        dst = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.in_ptr))
+        return ptr, dst[edge], edge
+
+    def degree(self, direction: str) -> np.ndarray:
+        """In-degree (forward) or out-degree (backward) of every node."""
+        return self.cached(("degree", direction), lambda: np.diff(self.csr(direction)[0]))
+
+    def known_stages(self) -> int | None:
+        """:meth:`n_stages` if the levels are known already (None: not computed, a deep graph)."""
+        return self.n_stages() if self._levels is not None else None
+
+    def n_stages(self) -> int:
+        """Number of distinct levels among nodes with in-edges (sequential steps of a level sweep)."""
+        return self.cached("stages", lambda: len(np.unique(self.levels[self.degree("forward") > 0])))
+
+    def all_reached(self, direction: str, seed_pos: np.ndarray) -> bool:
+        """Whether every node is reached: every source (forward) or sink (backward) is a seed."""
+        ends = self.cached(("ends", direction), lambda: np.flatnonzero(self.degree(direction) == 0))
+        if len(ends) > len(seed_pos):
+            return False
+        if len(ends) <= 64:
+            return self.cached(("ends-set", direction), lambda: set(ends.tolist())) <= set(seed_pos.tolist())
+        return bool(np.isin(ends, seed_pos).all())
+
+    def plan(self, direction: str) -> LevelPlan:
+        """The (cached) :class:`LevelPlan` of one direction."""
+        return self.cached(("plan", direction), lambda: LevelPlan.build(self, direction))
+
+
+def problem_of(cg: CompiledGraph) -> Problem:
+    """The whole graph's :class:`Problem`, cached on ``cg`` (reusing its levels if already computed)."""
+    if "_vectorized_problem" not in cg.__dict__:
+        cg.__dict__["_vectorized_problem"] = Problem(
+            cg.in_ptr, cg.in_src, cg.__dict__.get("levels"),
+            outs=lambda: (cg.out_ptr, cg.out_dst, cg.out_edge), slow_levels=lambda: cg.levels)
+    return cg.__dict__["_vectorized_problem"]
+
+
+def restrict(full: Problem, active: np.ndarray, seed_pos: np.ndarray, direction: str) -> Problem:
+    """The part of the graph a sweep restricted to ``active`` sees, as a smaller problem.
+
+    Mirrors the generic loop (:class:`semiring_ad.solver.PythonBackend`): an
+    active node receives along edges from active nodes and from seeds (in-edges
+    forward, out-edges backward); a seed outside ``active`` keeps its seed value
+    but still passes it on.  Nodes: ``active`` and the seeds.
+    """
+    keep = np.zeros(full.n, dtype=bool)
+    keep[active] = True
+    source_ok = keep.copy()
+    source_ok[seed_pos] = True
+    nodes = np.flatnonzero(source_ok)
+    dst = np.repeat(np.arange(full.n, dtype=np.int64), np.diff(full.in_ptr))
+    puller, pulled = (dst, full.in_src) if direction == "forward" else (full.in_src, dst)
+    eids = np.flatnonzero(keep[puller] & source_ok[pulled])
+    new = np.full(full.n, -1, dtype=np.int64)
+    new[nodes] = np.arange(len(nodes))
+    counts = np.bincount(new[dst[eids]], minlength=len(nodes))
+    in_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    levels = full._levels[nodes] if full._levels is not None else None
+    return Problem(in_ptr, new[full.in_src[eids]], levels, edge_ids=eids, nodes=nodes)
+
+
+@dataclass
+class LevelPlan:
+    """One direction's level-synchronous sweep as index arrays.
+
+    Nodes are renumbered into *storage slots*: nodes nothing flows into
+    first, then the targets stage by stage (each stage a contiguous slice);
+    slot ``n`` is a dummy that stays at the semiring's zero.  The pull edges
+    are kept twice: as CSR rows over the target slots (for SciPy's mat-vec,
+    no padding) and, built on first use, as padded ELL blocks per group of
+    targets with similar degree (for any ⊕/⊗ ufunc pair).
+
+    Attributes
+    ----------
+    rank : numpy.ndarray
+        Storage slot of each node, plus ``rank[n] = n``.
+    stages : list of (a, b)
+        Target slots of each stage, in processing order.
+    ptr, idx, edge : numpy.ndarray
+        CSR over target slots ``base:n``: ``ptr`` absolute offsets, ``idx``
+        source slots, ``edge`` the problem's edge index of each entry.
+    """
+
+    rank: np.ndarray
+    base: int
+    stages: list[tuple[int, int]]
+    ptr: np.ndarray
+    idx: np.ndarray
+    edge: np.ndarray
+    degree: np.ndarray
+    bucket: np.ndarray
+    _ell: tuple | None = field(default=None, init=False, repr=False)
+    _starts: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def build(cls, prob: Problem, direction: str) -> LevelPlan:
+        """Order targets by (stage, degree bucket, position) and lay the edges out as CSR."""
+        ptr, nbr, edge = prob.csr(direction)
+        deg = prob.degree(direction)
+        stage = prob.levels if direction == "forward" else prob.levels.max(initial=0) - prob.levels
+        tgt = np.flatnonzero(deg > 0)
+        order, bucket = _group_order(stage[tgt], deg[tgt])
+        tgt = tgt[order]
+        perm = np.concatenate((np.flatnonzero(deg == 0), tgt))
+        rank = np.empty(prob.n + 1, dtype=np.int64)
+        rank[perm] = np.arange(prob.n)
+        rank[prob.n] = prob.n
+        base = prob.n - len(tgt)
+        st = stage[tgt]
+        cut = np.flatnonzero(np.r_[True, st[1:] != st[:-1], True]) + base if len(tgt) else np.zeros(0, np.int64)
+        itype = np.intc if prob.n + prob.m < np.iinfo(np.intc).max else np.int64
+        eorder = _edges_by_slot(ptr, deg, tgt)
+        tptr = np.concatenate(([0], np.cumsum(deg[tgt]))).astype(itype)
+        return cls(rank, base, list(zip(cut[:-1].tolist(), cut[1:].tolist())), tptr,
+                   rank[nbr[eorder]].astype(itype), edge[eorder], deg[tgt], bucket)
+
+    def stage_ptr(self, a: int, b: int) -> np.ndarray:
+        """CSR row pointers (absolute) of target slots ``a:b``."""
+        return self.ptr[a - self.base: b - self.base + 1]
+
+    def ell(self) -> tuple[list[tuple[int, int, np.ndarray]], list[tuple[int, int, int]], np.ndarray]:
+        """``(steps, shapes, slot_edge)``: padded ``(D, count)`` source blocks per group (cached)."""
+        if self._ell is None:
+            self._ell = _build_ell(self)
+        return self._ell
+
+    def has_ell(self) -> bool:
+        """Whether the ELL blocks are built already."""
+        return self._ell is not None
+
+    def weights(self, w_ext: np.ndarray) -> list[np.ndarray]:
+        """Per-ELL-step ``(D, count)`` weight matrices from ``w_ext`` (weights, then the padding weight)."""
+        _, shapes, slot_edge = self.ell()
+        flat = w_ext[slot_edge]
+        return [flat[o:o + d * c].reshape(d, c) for o, d, c in shapes]
+
+    def step_starts(self) -> np.ndarray:
+        """First target slot of every ELL step."""
+        if self._starts is None:
+            self._starts = np.array([a for a, _, _ in self.ell()[0]], dtype=np.int64)
+        return self._starts
+
+
+def _edges_by_slot(ptr: np.ndarray, deg: np.ndarray, tgt: np.ndarray) -> np.ndarray:
+    """Edge positions (in the direction's CSR) listed target by target in storage order."""
+    starts = np.repeat(ptr[tgt] - np.concatenate(([0], np.cumsum(deg[tgt])[:-1])), deg[tgt])
+    return starts + np.arange(len(starts))
+
+
+def _group_order(stage: np.ndarray, deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort targets by (stage, degree); label ELL groups (a stage is one group unless padding costs more)."""
+    if not len(stage):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.lexsort((deg, stage))
+    st, d = stage[order], deg[order]
+    cut = np.flatnonzero(np.r_[True, st[1:] != st[:-1], True])
+    lo, hi = cut[:-1], cut[1:]
+    waste = d[hi - 1] * (hi - lo) - np.add.reduceat(d, lo)
+    label = np.zeros(len(d), dtype=np.int64)
+    for a, b in zip(lo[waste > _SMALL_PAD].tolist(), hi[waste > _SMALL_PAD].tolist()):
+        label[a:b] = _split_groups(d[a:b])
+    return order, label
+
+
+def _split_groups(d: np.ndarray) -> np.ndarray:
+    """Group labels for sorted degrees ``d``: contiguous runs minimising steps · overhead + padded slots.
+
+    Candidate cuts are at fine (×1.19) degree buckets; a dynamic program picks the cheapest cuts.
+    """
+    fine = np.ceil(np.log2(d) * 4).astype(np.int64)
+    first = np.flatnonzero(np.r_[True, fine[1:] != fine[:-1]])
+    top = d[np.r_[first[1:], len(d)] - 1]  # widest degree of each fine bucket
+    before = np.r_[first, len(d)]  # targets before each bucket
+    k = len(first)
+    best, back = np.zeros(k + 1), np.zeros(k + 1, dtype=np.int64)
+    for j in range(k):  # group = buckets i..j, padded to top[j]
+        costs = best[: j + 1] + _STEP_SLOTS + top[j] * (before[j + 1] - before[: j + 1])
+        back[j + 1] = int(np.argmin(costs))
+        best[j + 1] = costs[back[j + 1]]
+    labels, j, g = np.zeros(k, dtype=np.int64), k, 1
+    while j > 0:
+        labels[back[j]: j] = g
+        j, g = back[j], g + 1
+    return np.repeat(labels.max() + 1 - labels, np.diff(before))
+
+
+def _build_ell(plan: LevelPlan) -> tuple[list[tuple[int, int, np.ndarray]], list[tuple[int, int, int]], np.ndarray]:
+    """Scatter every CSR entry into its group's padded ``(D, count)`` block (flat, row-major)."""
+    n_t = len(plan.degree)
+    key = np.repeat(np.arange(len(plan.stages)), [b - a for a, b in plan.stages]) * (n_t + 1) + plan.bucket
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if n_t else np.zeros(0, np.int64)
+    cnt = np.diff(np.r_[first, n_t])
+    width = np.maximum.reduceat(plan.degree, first) if n_t else first
+    off = np.concatenate(([0], np.cumsum(width * cnt))).astype(np.int64)
+    group = np.repeat(np.arange(len(first)), cnt)
+    local = np.arange(n_t) - np.repeat(first, cnt)
+    owner = np.repeat(np.arange(n_t), plan.degree)
+    slot = np.arange(len(plan.idx)) - plan.ptr[owner]
+    pos = off[group[owner]] + slot * cnt[group[owner]] + local[owner]
+    dummy = len(plan.rank) - 1
+    src_flat = np.full(off[-1], dummy, dtype=np.int64)
+    src_flat[pos] = plan.idx
+    slot_edge = np.full(off[-1], -1, dtype=np.int64)
+    slot_edge[pos] = plan.edge
+    shapes = list(zip(off[:-1].tolist(), width.tolist(), cnt.tolist()))
+    starts = (plan.base + first).tolist()
+    steps = [(a, a + c, src_flat[o:o + d * c].reshape(d, c)) for a, (o, d, c) in zip(starts, shapes)]
+    return steps, shapes, slot_edge
