@@ -195,7 +195,9 @@ def jacobian_of_graph(g: ComputationGraph, mode: str = "auto") -> Any:
     lead = () if g.out_shape is None else g.out_shape
     tail = g.in_shapes[0] if len(g.in_shapes) == 1 else (len(g.inputs),)
     full = lead + (() if tail is None else tail)
-    points = np.broadcast_shapes(*(np.shape(g.tape.values[i]) for i in g.inputs))
+    values = g.tape.values
+    arrays = [values[i] for i in g.inputs if isinstance(values[i], np.ndarray)]
+    points = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
     if points:  # evaluated at many points (``at`` with arrays): every entry gets the points' axes, last
         entries = [np.broadcast_to(np.asarray(e, dtype=float), points) for e in flat.flat]
         return np.stack(entries).reshape(full + points)

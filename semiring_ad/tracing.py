@@ -51,8 +51,8 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 class Tape:
     """The flat record of one trace.  Node ``i`` has in-edges ``ptr[i]:ptr[i+1]``."""
 
-    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "ops", "parents", "partials", "ptr",
-                 "refs", "values")
+    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "ops", "parents", "partials", "plain",
+                 "ptr", "refs", "values")
 
     def __init__(self) -> None:
         self.level = new_level()
@@ -67,6 +67,7 @@ class Tape:
         self.labels: list[str] = []
         self.guards: list[tuple] = []  # (position, comparison, (arg spec, arg spec), outcome)
         self.refs: list[tuple] = []  # refs[i] == ("n", i), made once and shared by every use of node i
+        self.plain: bool | None = None  # all constants are floats/ints (set by _plain_constants)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -539,10 +540,12 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
     new = Tape.__new__(Tape)
     new.level, new.ops, new.args, new.levels, new.ptr = tape.level, tape.ops, tape.args, tape.levels, tape.ptr
     new.parents, new.labels, new.guards, new.finished, new.refs = tape.parents, tape.labels, tape.guards, True, tape.refs
+    new.plain = _plain_constants(tape)
     vals: list[Any] = []
     partials: list[Any] = []
     table, float_ns, namespace_for = prims.PRIMITIVES, prims.FLOAT, prims.namespace_for
-    plain = all(type(v) is float for v in point.values())
+    # Float inputs and float constants keep every value a float: pick FLOAT once, not per node.
+    plain = all(type(v) is float for v in point.values()) and _plain_constants(tape)
     pending = tape.guards[::-1]  # a stack: the next guard to check is last
     for i, (op, spec) in enumerate(zip(tape.ops, tape.args)):
         while pending and pending[-1][0] <= i:
@@ -555,7 +558,7 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
             continue
         prim = table[op]
         args = [vals[x] if kind == "n" else x for kind, x in spec]
-        m = float_ns if plain and all(type(a) is float or type(a) is int for a in args) else namespace_for(args)
+        m = float_ns if plain else namespace_for(args)
         out = prim.value(m, *args)
         for k, (kind, _) in enumerate(spec):
             if kind == "n":
@@ -565,6 +568,15 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
         _check_guard(pending.pop(), vals)
     new.values, new.partials = vals, partials
     return new
+
+
+def _plain_constants(tape: Tape) -> bool:
+    """Whether every constant on the tape is a Python float or int (computed once per tape)."""
+    if tape.plain is None:
+        tape.plain = all(type(x) in (float, int) for spec in tape.args for kind, x in spec if kind == "c") and all(
+            type(v) in (float, int) for op, v in zip(tape.ops, tape.values) if op == "const"
+        )
+    return tape.plain
 
 
 def _check_guard(guard: tuple, vals: list[Any]) -> None:
