@@ -93,6 +93,10 @@ def apply(op: str | Primitive, *args: Any) -> Any:
         except (ArithmeticError, ValueError):
             out = None  # evaluate() below raises the DomainError that names the call
         return out if type(out) is float else evaluate(prim, *args, m=FLOAT)
+    if len(args) == 1:  # one argument: no levels to compare
+        hook = getattr(type(args[0]), "__semiring_ad_apply__", None)
+        if hook is not None:
+            return hook(args[0], prim, args)
     handler = _handler(args)
     if handler is not None:
         return handler.__semiring_ad_apply__(prim, args)
