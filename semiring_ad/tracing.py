@@ -539,7 +539,8 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
     """A new tape with the same structure, evaluated at ``point`` (input index -> value)."""
     new = Tape.__new__(Tape)
     new.level, new.ops, new.args, new.levels, new.ptr = tape.level, tape.ops, tape.args, tape.levels, tape.ptr
-    new.parents, new.labels, new.guards, new.finished, new.refs = tape.parents, tape.labels, tape.guards, True, tape.refs
+    new.parents, new.labels, new.guards, new.refs = tape.parents, tape.labels, tape.guards, tape.refs
+    new.finished = True
     new.plain = _plain_constants(tape)
     vals: list[Any] = []
     partials: list[Any] = []
