@@ -24,8 +24,7 @@ pure-Python list tapes written here are the floor references.
 3. **Logistic map** l_{k+1} = 4 l_k (1 − l_k), ``10^4 · scale`` steps from
    l_0 = 0.3: every engine's d l_N / d l_0 (about 2^N: it overflows), then
    semiring_ad's log-magnitude route: the raw trace solved in the library's
-   ``SIGNED_LOG`` semiring (values are ``(sign, log abs)`` pairs; a local
-   definition stands in on versions without it); a one-node-per-step chain
+   ``SIGNED_LOG`` semiring (values are ``(sign, log abs)`` pairs); a one-node-per-step chain
    in ``LOG`` as a cross-check; ``LOG`` of the absolute weights on the raw trace, which is wrong
    by construction (the two paths per step have opposite signs).  The
    average log abs(d l_N / d l_0) / N estimates the Lyapunov exponent ln 2.
@@ -65,7 +64,6 @@ except ModuleNotFoundError:  # run as a script from a source checkout
     import semiring_ad as sad
 
 from semiring_ad.graph import CompiledGraph
-from semiring_ad.semirings import Semiring
 from semiring_ad.solver import BACKENDS, sweep
 
 N_NODES = 100_000
@@ -716,65 +714,6 @@ def logistic_chain(n: int) -> Callable[[Any], Any]:
     return f
 
 
-def _signed_log_plus(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-    (sa, la), (sb, lb) = a, b
-    if la < lb:
-        sa, la, sb, lb = sb, lb, sa, la
-    if lb == -math.inf:
-        return (sa, la) if la > -math.inf else (0.0, -math.inf)
-    d = lb - la  # <= 0
-    if sa == sb:
-        return sa, la + math.log1p(math.exp(d))
-    if d == 0.0:
-        return 0.0, -math.inf  # exact cancellation
-    return sa, la + math.log1p(-math.exp(d))
-
-
-def _signed_log_times(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
-    return a[0] * b[0], a[1] + b[1]
-
-
-def _signed_log_equal(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    if a[1] == -math.inf or b[1] == -math.inf:
-        return a[1] == b[1]
-    return a[0] == b[0] and math.isclose(a[1], b[1], rel_tol=1e-9, abs_tol=1e-9)
-
-
-SIGNED_LOG = Semiring(
-    "signed_log",
-    _signed_log_plus,
-    _signed_log_times,
-    (0.0, -math.inf),
-    (1.0, 0.0),
-    description="(sign, log abs) of the sum over paths of the product of weights, without overflow",
-    notation=("signed logaddexp", "(×, +)", "(0, -inf)", "(1, 0)"),
-    equal=_signed_log_equal,
-)
-"""PLUS_TIMES on ``(sign, log abs(x))`` pairs: the stand-in for versions of semiring_ad without ``signed_log``."""
-
-
-def signed_log_semiring() -> tuple[Semiring, Callable[[float], tuple], str]:
-    """The library's ``signed_log`` semiring and weight converter if it has them, else the local ones.
-
-    Returns
-    -------
-    tuple
-        The semiring, the converter ``w -> (sign, log abs w)``, and a label saying which.
-    """
-    lib = sad.SEMIRINGS.get("signed_log")
-    convert = getattr(sad, "signed_log", None)
-    if lib is not None and callable(convert):
-        return lib, convert, "the library's `SIGNED_LOG` semiring"
-    return SIGNED_LOG, to_signed_log, "signed-log semiring defined here (this semiring_ad has none)"
-
-
-def to_signed_log(w: float) -> tuple[float, float]:
-    """A real weight as ``(sign, log abs)``; zero is ``(0, -inf)``."""
-    if w == 0.0:
-        return 0.0, -math.inf
-    return math.copysign(1.0, w), math.log(abs(w))
-
-
 def bench_logistic(steps: int, peers: dict[str, Any], repeat: int = 3) -> dict[str, Any]:
     """Every engine's d l_N / d l_0 and time, then semiring_ad's log-magnitude routes.
 
@@ -847,7 +786,7 @@ def bench_logistic(steps: int, peers: dict[str, Any], repeat: int = 3) -> dict[s
         raise AssertionError("the traced orbit differs from the float orbit")
     out, inp = g.outputs[0], g.inputs[0]
 
-    semiring, convert, which = signed_log_semiring()
+    semiring, convert, which = sad.SIGNED_LOG, sad.signed_log, "the library's `SIGNED_LOG` semiring"
 
     def signed() -> tuple[float, float]:
         cg = g.compiled.with_weights([convert(w) for w in g.compiled.weights])
