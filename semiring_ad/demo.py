@@ -16,7 +16,7 @@ import networkx as nx
 import sympy
 
 from . import functions as fn
-from .semirings import SEMIRINGS, path_weight
+from .semirings import SEMIRINGS, path_weight, signed_log
 from .solver import path_sum
 from .tracing import trace
 from .views import explain, trace_table
@@ -44,6 +44,7 @@ def _weights() -> dict:
         "max_times": lambda u, v, d: d["weight"] / 4,
         "or_and": lambda u, v, d: True,
         "log": lambda u, v, d: math.log(d["weight"]),
+        "signed_log": lambda u, v, d: signed_log(-d["weight"]),
         "symbolic": lambda u, v, d: sympy.Symbol(f"w_{u}{v}"),
         "paths": path_weight,
     }
@@ -57,6 +58,7 @@ _MEANING = {
     "max_times": "probability of the most probable path (weights / 4 as probabilities)",
     "or_and": "is t reachable from s?",
     "log": "log of the plus_times answer, computed on log-weights",
+    "signed_log": "(sign, log|answer|) with every weight negated: products of any length, no overflow",
     "symbolic": "the sum of products as a formula",
     "paths": "the paths themselves (the free semiring)",
 }
@@ -67,6 +69,8 @@ def _show(value: object) -> str:
         return "{" + ", ".join(" ".join(f"{u}{v}" for u, v in p) for p in sorted(value)) + "}"
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
     return str(value)
 
 
