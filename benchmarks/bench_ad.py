@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 import semiring_ad as sad
-from semiring_ad.solver import sweep
+from semiring_ad.core.solver import sweep
 
 N_NODES = 100_000
 N_INPUTS = 8

@@ -2,7 +2,7 @@
 
 A random DAG of ~10^6 edges (2·10^5 nodes, each with 5 random earlier
 parents; duplicates dropped) is built with NumPy directly as a
-:class:`~semiring_ad.graph.CompiledGraph`.  For PLUS_TIMES and MIN_PLUS we time
+:class:`~semiring_ad.core.graph.CompiledGraph`.  For PLUS_TIMES and MIN_PLUS we time
 ``sweep(..., backend="python")`` forward (seeded at every source) and backward
 (seeded at every sink), median of 3 runs after one warm-up, and in the same run
 the obvious networkx loop over the same graph and the same semiring operations::

@@ -63,8 +63,8 @@ except ModuleNotFoundError:  # run as a script from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import semiring_ad as sad
 
-from semiring_ad.graph import CompiledGraph
-from semiring_ad.solver import BACKENDS, sweep
+from semiring_ad.core.graph import CompiledGraph
+from semiring_ad.core.solver import BACKENDS, sweep
 
 N_NODES = 100_000
 X0 = 0.3

@@ -4,7 +4,7 @@ Cases: wide random DAGs (each node has 5 in-edges from uniformly random
 earlier nodes, duplicates merged) with 10^5 and 10^6 nodes, and a deep banded
 DAG (5 parents among the previous 20 nodes, ~n/3 levels).  For PLUS_TIMES,
 MIN_PLUS and MAX_PLUS, forward from node 0 and backward from the last node,
-the table compares ``semiring_ad.solver.sweep`` with ``backend="auto"``,
+the table compares ``semiring_ad.core.solver.sweep`` with ``backend="auto"``,
 ``"numpy"``, ``"scipy"`` (PLUS_TIMES) and ``"python"`` against a plain
 networkx loop (10^5 nodes only), ``scipy.sparse.csgraph.dijkstra`` from one
 source (MIN_PLUS) and ``nx.dag_longest_path_length`` (MAX_PLUS).
@@ -42,10 +42,11 @@ from scipy.sparse.csgraph import dijkstra
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
-import semiring_ad.backends  # noqa: F401  (registers the vectorized backends)
-from semiring_ad.graph import CompiledGraph
-from semiring_ad.semirings import MAX_PLUS, MIN_PLUS, PLUS_TIMES, Semiring
-from semiring_ad.solver import sweep
+import semiring_ad.core.backends  # noqa: F401  (registers the vectorized backends)
+from semiring_ad.core.graph import CompiledGraph
+from semiring_ad.core.semiring import Semiring
+from semiring_ad.core.semirings import MAX_PLUS, MIN_PLUS, PLUS_TIMES
+from semiring_ad.core.solver import sweep
 
 REPEATS = 3
 

@@ -177,7 +177,7 @@ def machine_line() -> str:
 
 
 def _backends() -> list[str]:
-    from semiring_ad.solver import BACKENDS
+    from semiring_ad.core.solver import BACKENDS
 
     return sorted(BACKENDS)
 

@@ -11,29 +11,14 @@ that solver in the semiring of real numbers.
 (6.0, 5.0)
 """
 
-from .ad import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
-from .analysis import DominantPath, dominant_paths, jacobian_sparsity, k_best, path_counts
-from .backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
-from .dual import DUAL, Dual
-from .errors import (
-    DomainError,
-    EnumerationLimitError,
-    ExpressionError,
-    GraphTypeError,
-    InputError,
-    MissingDependencyError,
-    MissingWeightError,
-    NodeNotFoundError,
-    NotADAGError,
-    SemiringADError,
-    SemiringLawError,
-    StaleTraceError,
-    TraceError,
-    UnknownPrimitiveError,
-    UnknownSemiringError,
-    VerificationError,
-)
-from .functions import (
+# ``semiring_ad.verify`` is both a former module path (a re-export module) and the function.  Import the
+# module now, so that the import system never binds it over the function later, and drop the binding:
+# the name then resolves through __getattr__ below to the function.
+from . import verify as _former_verify_module  # noqa: F401
+from .ad.api import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
+from .ad.computation import ComputationGraph
+from .ad.dual import DUAL, Dual
+from .ad.functions import (
     abs,
     absolute,
     add,
@@ -64,9 +49,13 @@ from .functions import (
     tan,
     tanh,
 )
-from .graph import CompiledGraph, compile_graph
-from .primitives import PRIMITIVES, Primitive, get_primitive, register_primitive
-from .semirings import (
+from .ad.primitives import PRIMITIVES, Primitive, get_primitive, register_primitive
+from .ad.tape import Tracer
+from .ad.tracing import trace
+from .core.backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
+from .core.graph import CompiledGraph, compile_graph
+from .core.semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
+from .core.semirings import (
     COUNTING,
     LOG,
     MAX_PLUS,
@@ -77,23 +66,65 @@ from .semirings import (
     PLUS_TIMES,
     SEMIRINGS,
     SIGNED_LOG,
-    SYMBOLIC,
-    Kernels,
-    OpCounter,
-    Semiring,
-    check_laws,
-    counted,
     get_semiring,
     path_weight,
-    product,
     signed_log,
 )
-from .solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
-from .swell import SwellRow, expression_swell, logistic_map, swell_table
-from .symbolic import SymbolicGraph, from_sympy, symbolic_gradient, symbolic_jacobian
-from .tracing import ComputationGraph, Tracer, trace
-from .verify import MethodResult, VerificationReport, verify
+from .core.solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
+from .errors import (
+    DomainError,
+    EnumerationLimitError,
+    ExpressionError,
+    GraphTypeError,
+    InputError,
+    MissingDependencyError,
+    MissingWeightError,
+    NodeNotFoundError,
+    NotADAGError,
+    SemiringADError,
+    SemiringLawError,
+    StaleTraceError,
+    TraceError,
+    UnknownPrimitiveError,
+    UnknownSemiringError,
+    VerificationError,
+)
 from .views import Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
+from .views.analysis import DominantPath, dominant_paths, jacobian_sparsity, k_best, path_counts
+
+globals().pop("verify")
+
+# SymPy loads on first use of these names (PEP 562), not with the package: it takes longer to
+# import than everything above together, and numeric AD, path solves and the CLI's solve never need it.
+_LAZY = {
+    "SYMBOLIC": "core.semirings",
+    "SymbolicGraph": "symbolic.graphs",
+    "from_sympy": "symbolic.graphs",
+    "symbolic_gradient": "symbolic.graphs",
+    "symbolic_jacobian": "symbolic.graphs",
+    "verify": "symbolic.verify",
+    "VerificationReport": "symbolic.report",
+    "MethodResult": "symbolic.report",
+    "expression_swell": "symbolic.swell",
+    "logistic_map": "symbolic.swell",
+    "swell_table": "symbolic.swell",
+    "SwellRow": "symbolic.swell",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # later lookups skip this hook
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

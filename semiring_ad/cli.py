@@ -2,7 +2,7 @@
 
 This module owns the terminal front end: argument parsing, reading graph
 files, and printing results in text, Markdown, LaTeX or JSON.  It computes
-nothing itself — expressions go through :mod:`semiring_ad.parsing` (never
+nothing itself — expressions go through :mod:`semiring_ad.symbolic.parsing` (never
 ``eval``/``sympify``) and :mod:`semiring_ad.symbolic`, derivatives through
 the solver, tables and paths through :mod:`semiring_ad.views`.
 
@@ -34,17 +34,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import sympy
-
 from . import __version__
+from .core.semirings import PLUS_TIMES, SEMIRINGS, get_semiring
+from .core.solver import path_sum, solve_backward, solve_forward, sweep
 from .demo import main as demo_main
 from .errors import InputError, SemiringADError
 from .io import READABLE, load_graph
-from .parsing import parse_assignment, parse_expression
-from .semirings import PLUS_TIMES, SEMIRINGS, get_semiring
-from .solver import path_sum, solve_backward, solve_forward, sweep
-from .symbolic import from_sympy
-from .verify import verify
 from .views import explain, format_value, latex_value, output_names, plain_value, to_dot, trace_table
 
 __all__ = ["build_parser", "main"]
@@ -75,6 +70,8 @@ FORMATS = ("text", "markdown", "latex", "json")
 
 
 def _point(assignments: Sequence[str]) -> dict[str, float]:
+    from .symbolic.parsing import parse_assignment  # SymPy loads with diff only: solve never needs it
+
     point: dict[str, float] = {}
     for text in assignments:
         name, value = parse_assignment(text)
@@ -97,8 +94,10 @@ def _gradient(g: Any, mode: str) -> dict[str, Any]:
     return grad
 
 
-def _summary(expr: sympy.Expr, g: Any, grads: dict[str, dict[str, Any]], fmt: str) -> str:
+def _summary(expr: Any, g: Any, grads: dict[str, dict[str, Any]], fmt: str) -> str:
     """The formula, its value and the gradient(s), in ``fmt``."""
+    import sympy
+
     y, value = output_names(g)[g.outputs[0]], g.value
     if fmt == "latex":
         rows = [rf"{y} &= {sympy.latex(expr)} = {latex_value(value)}"]
@@ -136,6 +135,12 @@ def _explanations(g: Any, top: int | None) -> list[Any]:
 
 def run_diff(args: argparse.Namespace) -> int:
     """``semiring-ad diff``: value and gradient of a formula at a point (exit 1 if ``--verify`` fails)."""
+    import sympy
+
+    from .symbolic.graphs import from_sympy
+    from .symbolic.parsing import parse_expression
+    from .symbolic.verify import verify
+
     point = _point(args.at)
     expr = parse_expression(args.expression, variables=list(point))
     symbols = [sympy.Symbol(n) for n in point]

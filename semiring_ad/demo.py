@@ -13,12 +13,12 @@ import math
 from typing import Any
 
 import networkx as nx
-import sympy
 
-from . import functions as fn
-from .semirings import SEMIRINGS, path_weight, signed_log
-from .solver import path_sum
-from .tracing import trace
+from ._sympy import sympy_module
+from .ad import functions as fn
+from .ad.tracing import trace
+from .core.semirings import SEMIRINGS, path_weight, signed_log
+from .core.solver import path_sum
 from .views import explain, trace_table
 
 __all__ = ["baydin_lines", "demo_graph", "demo_lines", "main", "reps_graph", "reps_lines"]
@@ -45,7 +45,7 @@ def _weights() -> dict:
         "or_and": lambda u, v, d: True,
         "log": lambda u, v, d: math.log(d["weight"]),
         "signed_log": lambda u, v, d: signed_log(-d["weight"]),
-        "symbolic": lambda u, v, d: sympy.Symbol(f"w_{u}{v}"),
+        "symbolic": lambda u, v, d: sympy_module().Symbol(f"w_{u}{v}"),
         "paths": path_weight,
     }
 

@@ -1,7 +1,7 @@
 """Graph files: read an edge-weighted DAG from JSON or GraphML, weights checked per semiring.
 
 This module is a front end (it makes graphs, like tracing and
-:func:`~semiring_ad.symbolic.from_sympy`): the command line's ``solve`` reads
+:func:`~semiring_ad.symbolic.graphs.from_sympy`): the command line's ``solve`` reads
 its input here.  JSON is parsed with :mod:`json` (no ``NaN``/``Infinity``
 literals), GraphML with networkx; formulas in symbolic weights go through the
 safe parser, never ``eval``.  Files become ``MultiDiGraph`` objects so parallel
@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import sympy
 
+from .core.semirings import SEMIRINGS, path_weight
 from .errors import InputError
-from .parsing import parse_expression
-from .semirings import SEMIRINGS, path_weight
 
 __all__ = ["READABLE", "load_graph", "parse_weight"]
 
@@ -57,9 +55,11 @@ def _integer(w: Any) -> int:
     raise TypeError("an integer")
 
 
-def _symbolic(w: Any) -> sympy.Expr:
+def _symbolic(w: Any) -> Any:
     if isinstance(w, bool) or not isinstance(w, (int, float, str)) or (isinstance(w, float) and not math.isfinite(w)):
         raise TypeError("a formula (a string such as \"2*x\") or a finite number")
+    from .symbolic.parsing import parse_expression  # SymPy loads for symbolic weights only
+
     return parse_expression(w if isinstance(w, str) else repr(w))
 
 

@@ -2,7 +2,7 @@
 
 One expression tree (:class:`Var`, :class:`Const`, :class:`Op`) gives
 
-* :func:`as_function` — a Python function over ``semiring_ad.functions.apply``
+* :func:`as_function` — a Python function over ``semiring_ad.ad.dispatch.apply``
   (and Python operators for the arithmetic rows), so it runs on floats,
   tracers, dual numbers and NumPy arrays of points alike;
 * :func:`as_sympy` — the same tree through every row's ``.sympy`` builder,
@@ -44,8 +44,8 @@ import hypothesis.strategies as st
 import numpy as np
 import sympy
 
-from semiring_ad.functions import apply
-from semiring_ad.primitives import PRIMITIVES
+from semiring_ad.ad.functions import apply
+from semiring_ad.ad.primitives import PRIMITIVES
 
 # -- domains --------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ import pytest
 import sympy
 from hypothesis import settings
 
-from semiring_ad.semirings import signed_log
+from semiring_ad.core.semirings import signed_log
 
 MAX_NODES = 9
 MAX_MULTI_NODES = 7
@@ -67,9 +67,9 @@ def _path_sets() -> st.SearchStrategy:
 
 
 def _duals(parts: st.SearchStrategy) -> st.SearchStrategy:
-    # Imported lazily: semiring_ad.dual may not exist yet, and is only needed
+    # Imported lazily: semiring_ad.ad.dual may not exist yet, and is only needed
     # once a "dual" semiring is registered.
-    from semiring_ad.dual import Dual
+    from semiring_ad.ad.dual import Dual
 
     return st.builds(Dual, parts, parts)
 

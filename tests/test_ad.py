@@ -5,7 +5,7 @@ expression built with SymPy, central finite differences, SciPy's Rosenbrock
 derivatives (``scipy.optimize.rosen_der/rosen_hess/rosen_hess_prod``), NumPy
 linear algebra for closed-form array gradients, and the published worked
 examples (Baydin et al. 2018; Reps, CS 703).  Dual numbers
-(``semiring_ad.dual.Dual``) are a second, graph-free forward mode.
+(``semiring_ad.ad.dual.Dual``) are a second, graph-free forward mode.
 
 Tolerances: the AD results against each other and against SymPy (30 digits)
 agree to rtol 1e-9 (rounding in different summation orders); central
@@ -41,8 +41,8 @@ from semiring_ad import (
     value_and_grad,
     vjp,
 )
-from semiring_ad.ad import vmap_grad
-from semiring_ad.primitives import PRIMITIVES
+from semiring_ad.ad.api import vmap_grad
+from semiring_ad.ad.primitives import PRIMITIVES
 
 X = sympy.symbols("x0:2", real=True)
 BAYDIN_VALUE = math.log(2.0) + 10.0 - math.sin(5.0)
@@ -170,7 +170,9 @@ def test_vmap_grad_equals_pointwise_grad(case, coords):
     dx, dy = vmap_grad(f, argnums=(0, 1))(xs, ys)  # traced at the first point, swept at all four
     assert _is_float_array(dx, (4,)) and _is_float_array(dy, (4,))
     for k in range(4):
-        np.testing.assert_allclose((dx[k], dy[k]), grad(f, argnums=(0, 1))(xs[k], ys[k]), rtol=1e-12, atol=1e-14)
+        # NumPy's and math's tanh/exp may differ by an ulp, and a partial such as 1 - tanh(u)**2 near
+        # saturation amplifies that to ~1e-10 relative (found by hypothesis): same formula, other rounding.
+        np.testing.assert_allclose((dx[k], dy[k]), grad(f, argnums=(0, 1))(xs[k], ys[k]), rtol=1e-9, atol=1e-14)
 
 
 # -- shapes follow JAX --------------------------------------------------------------

@@ -19,9 +19,9 @@ import strategies as strat
 from hypothesis import given
 
 import semiring_ad as sad
-from semiring_ad.analysis import dominant_paths, jacobian_sparsity, k_best, k_best_weight, log_abs, path_counts
+from semiring_ad.core.solver import path_sum
 from semiring_ad.errors import GraphTypeError, NodeNotFoundError
-from semiring_ad.solver import path_sum
+from semiring_ad.views.analysis import dominant_paths, jacobian_sparsity, k_best, k_best_weight, log_abs, path_counts
 
 
 @st.composite

@@ -16,10 +16,11 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from semiring_ad.backends import SweepResult, choose_backend, explain_backend
-from semiring_ad.graph import CompiledGraph
-from semiring_ad.semirings import COUNTING, LOG, MAX_PLUS, MIN_PLUS, OR_AND, PLUS_TIMES, SEMIRINGS, Semiring
-from semiring_ad.solver import BACKENDS, _cone, path_sum, solve_forward, sweep
+from semiring_ad.core.backends import SweepResult, choose_backend, explain_backend
+from semiring_ad.core.graph import CompiledGraph
+from semiring_ad.core.semiring import Semiring
+from semiring_ad.core.semirings import COUNTING, LOG, MAX_PLUS, MIN_PLUS, OR_AND, PLUS_TIMES, SEMIRINGS
+from semiring_ad.core.solver import BACKENDS, _cone, path_sum, solve_forward, sweep
 
 KERNEL_SEMIRINGS = [s for s in SEMIRINGS.values() if s.kernels is not None]
 DIRECTIONS = ["forward", "backward"]
@@ -278,7 +279,7 @@ def test_jacobian_in_one_sweep() -> None:
 
 def test_public_scipy_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without SciPy's private kernels the public functions give the same answers."""
-    from semiring_ad.backends import _kernels
+    from semiring_ad.core.backends import _kernels
 
     monkeypatch.setattr(_kernels, "_raw_matvec", lambda: None)
     monkeypatch.setattr(_kernels, "_raw_gstrs", lambda: None)

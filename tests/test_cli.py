@@ -19,7 +19,7 @@ import pytest
 
 import semiring_ad as semiring_ad_package
 from semiring_ad import cli
-from semiring_ad.semirings import SEMIRINGS
+from semiring_ad.core.semirings import SEMIRINGS
 
 BAYDIN = "ln(x1) + x1*x2 - sin(x2)"
 REPS_EDGES = [["x", "a", 1], ["y", "a", 4], ["x", "b", 1], ["y", "b", 1],

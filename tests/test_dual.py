@@ -14,10 +14,12 @@ import pytest
 import sympy
 
 from semiring_ad import functions as F
-from semiring_ad.dual import DUAL, Dual, derivative, dual_equal
+from semiring_ad.ad.dispatch import local_partials
+from semiring_ad.ad.dual import DUAL, Dual, derivative, dual_equal
+from semiring_ad.ad.primitives import PRIMITIVES
+from semiring_ad.core.semiring import check_laws
+from semiring_ad.core.semirings import SEMIRINGS, get_semiring
 from semiring_ad.errors import DomainError, SemiringLawError
-from semiring_ad.primitives import PRIMITIVES, local_partials
-from semiring_ad.semirings import SEMIRINGS, check_laws, get_semiring
 
 # Candidate points; a primitive is tested at those inside its domain.  Every
 # coordinate is nonzero and the two coordinates differ, so no kink is hit.

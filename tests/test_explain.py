@@ -19,11 +19,11 @@ import sympy
 from hypothesis import given
 
 import semiring_ad as sad
-from semiring_ad.analysis import Scored, k_best
+from semiring_ad.core.semiring import check_laws
 from semiring_ad.errors import EnumerationLimitError, NodeNotFoundError
-from semiring_ad.semirings import check_laws
-from semiring_ad.symbolic import from_sympy
+from semiring_ad.symbolic.graphs import from_sympy
 from semiring_ad.views import explain
+from semiring_ad.views.analysis import Scored, k_best
 
 REPS_EDGES = [("x", "a", 1), ("y", "a", 4), ("x", "b", 1), ("y", "b", 1),
               ("b", "c", 5), ("y", "c", 8), ("a", "f", 40), ("c", "f", 23)]

@@ -25,7 +25,7 @@ import sympy
 from hypothesis import assume, given
 
 from semiring_ad.errors import ExpressionError, SemiringADError
-from semiring_ad.parsing import FUNCTIONS, parse_assignment, parse_expression
+from semiring_ad.symbolic.parsing import FUNCTIONS, parse_assignment, parse_expression
 
 x, y = sympy.symbols("x y")
 

@@ -19,23 +19,17 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from semiring_ad import functions
-from semiring_ad.errors import DomainError, SemiringADError, UnknownPrimitiveError
-from semiring_ad.primitives import (
-    FLOAT,
-    GENERIC,
-    NAMESPACE_FUNCTIONS,
-    NUMPY,
+from semiring_ad.ad.dispatch import GENERIC, evaluate, local_partials, namespace_for
+from semiring_ad.ad.namespaces import FLOAT, NAMESPACE_FUNCTIONS, NUMPY, SYMPY
+from semiring_ad.ad.primitives import (
     PRIMITIVES,
-    SYMPY,
     SYMPY_FUNCTIONS,
     UFUNCS,
     Primitive,
-    evaluate,
     get_primitive,
-    local_partials,
-    namespace_for,
     register_primitive,
 )
+from semiring_ad.errors import DomainError, SemiringADError, UnknownPrimitiveError
 
 # One open interval per argument, inside the domain and away from poles.  A row
 # not listed here is sampled on (0.2, 0.9), inside every elementary domain.

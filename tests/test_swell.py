@@ -15,7 +15,7 @@ import pytest
 import sympy
 
 import semiring_ad as sad
-from semiring_ad.swell import SwellRow, expression_swell, logistic_map, swell_table
+from semiring_ad.symbolic.swell import SwellRow, expression_swell, logistic_map, swell_table
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,9 @@ import sympy
 from hypothesis import assume, given
 
 import semiring_ad as sad
+from semiring_ad.ad.primitives import PRIMITIVES
 from semiring_ad.errors import TraceError, UnknownPrimitiveError
-from semiring_ad.primitives import PRIMITIVES
-from semiring_ad.symbolic import SymbolicGraph, from_sympy, symbolic_gradient, symbolic_jacobian
+from semiring_ad.symbolic.graphs import SymbolicGraph, from_sympy, symbolic_gradient, symbolic_jacobian
 
 MODES = ("reverse", "forward")
 X, Y = sympy.symbols("x y", real=True)

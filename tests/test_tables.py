@@ -20,8 +20,8 @@ from hypothesis import given
 
 import semiring_ad as sad
 from semiring_ad.errors import NodeNotFoundError, TraceError
-from semiring_ad.symbolic import from_sympy
-from semiring_ad.views import tables as tables_module
+from semiring_ad.symbolic.graphs import from_sympy
+from semiring_ad.views import formulas as formulas_module
 from semiring_ad.views import trace_table
 
 
@@ -91,13 +91,13 @@ def test_adjoint_rows_show_the_accumulation(g):
 
 def test_numbers_come_from_the_solver_sweeps(g, monkeypatch):
     calls = []
-    real = tables_module.sweep
+    real = formulas_module.sweep
 
     def spy(cg, semiring, seeds, direction="forward", **kw):
         calls.append((semiring.name, dict(seeds), direction))
         return real(cg, semiring, seeds, direction, **kw)
 
-    monkeypatch.setattr(tables_module, "sweep", spy)
+    monkeypatch.setattr(formulas_module, "sweep", spy)
     trace_table(g, "forward", wrt="x2")
     trace_table(g, "reverse")
     assert calls == [("plus_times", {1: 1}, "forward"), ("plus_times", {6: 1}, "backward")]

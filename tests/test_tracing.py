@@ -30,7 +30,7 @@ from semiring_ad import (
     enumerate_paths,
     trace,
 )
-from semiring_ad.primitives import PRIMITIVES
+from semiring_ad.ad.primitives import PRIMITIVES
 
 BAYDIN_POINT = (2.0, 5.0)
 BAYDIN_VALUE = math.log(2.0) + 2.0 * 5.0 - math.sin(5.0)  # 11.6521

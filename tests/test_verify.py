@@ -17,9 +17,10 @@ import pytest
 import sympy
 
 import semiring_ad as sad
-import semiring_ad.primitives as prims
+from semiring_ad.ad.primitives import PRIMITIVES
 from semiring_ad.errors import VerificationError
-from semiring_ad.verify import VerificationReport, verify
+from semiring_ad.symbolic.report import VerificationReport
+from semiring_ad.symbolic.verify import verify
 
 ALL = ["symbolic", "reverse", "forward", "dual", "finite_differences"]
 
@@ -80,9 +81,9 @@ def test_branch_makes_symbolic_unavailable_but_not_wrong():
 
 @pytest.fixture
 def broken_sin(monkeypatch):
-    """A copy of the table whose sin has the wrong partial (sin instead of cos)."""
-    wrong = dataclasses.replace(prims.PRIMITIVES["sin"], partials=(lambda m, x, out: m.sin(x),))
-    monkeypatch.setattr(prims, "PRIMITIVES", {**prims.PRIMITIVES, "sin": wrong})
+    """The table's sin row with the wrong partial (sin instead of cos), restored afterwards."""
+    wrong = dataclasses.replace(PRIMITIVES["sin"], partials=(lambda m, x, out: m.sin(x),))
+    monkeypatch.setitem(PRIMITIVES, "sin", wrong)
 
 
 @pytest.mark.usefixtures("broken_sin")

@@ -5,13 +5,13 @@ with autodoc, so adding a public name adds it to the reference without
 editing the docs::
 
     ```{public-api} semiring_ad
-    :defined-in: semiring_ad.semirings
+    :defined-in: semiring_ad.core.semirings
     ```
 
 * Each object is documented once, under the module that defines it
-  (``semiring_ad.semirings.PLUS_TIMES``), because that is where autodoc finds
+  (``semiring_ad.core.semirings.PLUS_TIMES``), because that is where autodoc finds
   attribute docstrings and where the library's own cross-references
-  (``:func:`~semiring_ad.solver.sweep```) point.
+  (``:func:`~semiring_ad.core.solver.sweep```) point.
 * ``:defined-in:`` keeps only objects defined in the listed modules; without
   it the directive takes every name not yet documented on the page, so a
   catch-all at the end of the page picks up names exported later.
@@ -62,6 +62,10 @@ def _defining_module(owner: str, name: str, obj: Any) -> str:
     for modname in candidates:
         mod = sys.modules[modname]
         if getattr(mod, name, None) is obj and name in _attribute_docs(modname):
+            return modname
+    for modname in candidates:  # built on first use (SYMBOLIC): the module that makes it, not a re-export
+        mod = sys.modules[modname]
+        if modname != PACKAGE and not (mod.__doc__ or "").startswith("Moved to") and getattr(mod, name, None) is obj:
             return modname
     return owner
 

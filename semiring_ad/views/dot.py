@@ -21,13 +21,13 @@ from typing import Any
 
 import networkx as nx
 
+from ..ad.computation import ComputationGraph
+from ..core.graph import WeightSpec
+from ..core.semirings import PLUS_TIMES
+from ..core.solver import solve_backward, solve_forward
 from ..errors import GraphTypeError, MissingDependencyError, SemiringADError
-from ..graph import WeightSpec
-from ..semirings import PLUS_TIMES
-from ..solver import solve_backward, solve_forward
-from ..tracing import ComputationGraph
-from . import format_value, node_names, seed_map
 from .explain import Explanation
+from .format import format_value, node_names, seed_map
 
 __all__ = ["draw", "quote", "svg_or_none", "to_dot"]
 
@@ -169,6 +169,15 @@ def svg_or_none(graph: ComputationGraph | nx.DiGraph, *, max_nodes: int = 300, *
     program = shutil.which("dot")
     size = graph.n_nodes if isinstance(graph, ComputationGraph) else len(graph)
     return _svg(to_dot(graph, **options), program) if program and size <= max_nodes else None
+
+
+def _repr_svg_(self: ComputationGraph) -> str | None:
+    """The drawing, for Jupyter (``None`` without Graphviz or past 300 nodes: text repr instead)."""
+    return svg_or_none(self)
+
+
+# The graph lives in the AD layer, which never imports a view: the view attaches its Jupyter drawing.
+ComputationGraph._repr_svg_ = _repr_svg_  # type: ignore[attr-defined]
 
 
 def _figure(graph: ComputationGraph | nx.DiGraph, weight: WeightSpec) -> Any:

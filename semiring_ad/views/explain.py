@@ -3,8 +3,8 @@
 This module owns :func:`explain`: for one input and one output it lists every
 path of the graph with its edge factors and their product, and the total —
 Reps's ``∂f/∂x = 1·40 + 1·5·23 = 155``.  The numbers come from the core:
-:func:`~semiring_ad.solver.enumerate_paths` lists the paths, COUNTING counts
-them, PLUS_TIMES sums them; with ``top=k`` the :func:`~semiring_ad.analysis.k_best`
+:func:`~semiring_ad.core.solver.enumerate_paths` lists the paths, COUNTING counts
+them, PLUS_TIMES sums them; with ``top=k`` the :func:`~semiring_ad.views.analysis.k_best`
 semiring finds the ``k`` paths of largest ``|product|`` in one sweep, without
 enumerating.  Explanations render as text, Markdown and LaTeX (Jupyter shows
 the LaTeX).  It works on traced graphs and on plain networkx DiGraphs.
@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
-import sympy
 
-from ..analysis import k_best, k_best_weight
+from .._sympy import is_sympy
+from ..ad.computation import ComputationGraph
+from ..core.graph import WeightSpec, compile_graph
+from ..core.semirings import COUNTING, PLUS_TIMES
+from ..core.solver import enumerate_paths, path_sum
 from ..errors import EnumerationLimitError, GraphTypeError, NodeNotFoundError
-from ..graph import WeightSpec, compile_graph
-from ..semirings import COUNTING, PLUS_TIMES
-from ..solver import enumerate_paths, path_sum
-from ..tracing import ComputationGraph
-from . import format_value, latex_value, node_names, output_names, pick_node, plain_value
+from .analysis import k_best, k_best_weight
+from .format import format_value, latex_value, node_names, output_names, pick_node, plain_value
 
 __all__ = ["Explanation", "PathTerm", "explain"]
 
@@ -53,7 +53,7 @@ class PathTerm:
 def _factor(w: Any, latex: bool = False) -> str:
     """A factor, parenthesized when negative or a sum."""
     shown = latex_value(w) if latex else format_value(w)
-    needs = (isinstance(w, numbers.Real) and w < 0) or (isinstance(w, sympy.Basic) and (w.is_Add or
+    needs = (isinstance(w, numbers.Real) and w < 0) or (is_sympy(w) and (w.is_Add or
                                                                                           shown.startswith("-")))
     return f"\\left({shown}\\right)" if needs and latex else (f"({shown})" if needs else shown)
 
@@ -145,6 +145,8 @@ class Explanation:
 
 
 def _latex_name(name: str) -> str:
+    import sympy
+
     try:
         return sympy.latex(sympy.Symbol(name))
     except Exception:  # a name SymPy cannot typeset
@@ -196,7 +198,7 @@ def explain(
         sink reachable from ``wrt``.
     top : int, optional
         List only the ``top`` paths of largest ``|product|``, found by the
-        :func:`~semiring_ad.analysis.k_best` semiring without enumerating.
+        :func:`~semiring_ad.views.analysis.k_best` semiring without enumerating.
     limit : int
         Refuse to enumerate more paths than this.
     weight : str or callable

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import CompiledGraph
-from ..semirings import Semiring
+from ..semiring import Semiring
 
 __all__ = ["Mode", "Seeds", "convert_seeds", "kernel_weights", "mode_of"]
 
@@ -67,7 +67,7 @@ def _decode_plain(x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 def mode_of(s: Semiring) -> Mode:
     """The storage :class:`Mode` for a semiring with kernels.
 
-    >>> from semiring_ad.semirings import MIN_PLUS, OR_AND
+    >>> from semiring_ad.core.semirings import MIN_PLUS, OR_AND
     >>> mode_of(MIN_PLUS).plus is np.fmin, mode_of(OR_AND).dtype
     (True, dtype('uint8'))
     """
@@ -131,8 +131,8 @@ def kernel_weights(cg: CompiledGraph, s: Semiring) -> np.ndarray | None:
     """The weights in ``s``'s kernel dtype, or None if that would change the answer (cached on ``cg``).
 
     >>> import numpy as np
-    >>> from semiring_ad.graph import CompiledGraph
-    >>> from semiring_ad.semirings import PLUS_TIMES, COUNTING
+    >>> from semiring_ad.core.graph import CompiledGraph
+    >>> from semiring_ad.core.semirings import PLUS_TIMES, COUNTING
     >>> cg = CompiledGraph.from_arrays([0, 1], [0, 0, 1], [0], [2])
     >>> kernel_weights(cg, PLUS_TIMES) is None, kernel_weights(cg, COUNTING)
     (True, array([2]))
@@ -158,7 +158,7 @@ def convert_seeds(s: Semiring, seeds: dict[int, Any]) -> Seeds | None:
     of the common length, or would change the answer (the same rules as the weights, but integer
     seeds are fine for float kernels).
 
-    >>> from semiring_ad.semirings import PLUS_TIMES
+    >>> from semiring_ad.core.semirings import PLUS_TIMES
     >>> convert_seeds(PLUS_TIMES, {3: np.array([1.0, 0.0]), 5: 2.0}).vals.tolist()
     [[1.0, 0.0], [2.0, 2.0]]
     """

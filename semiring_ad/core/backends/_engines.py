@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..graph import CompiledGraph
-from ..semirings import PLUS_TIMES, Semiring
+from ..semiring import Semiring
+from ..semirings import PLUS_TIMES
 from ._convert import Mode, Seeds, convert_seeds, kernel_weights, mode_of
 from ._levels import csr_sweep, level_reach, level_sweep
 from ._plan import Problem, problem_of, restrict

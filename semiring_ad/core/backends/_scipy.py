@@ -15,12 +15,15 @@ wide graphs, far faster on deep ones.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
 from ._kernels import unit_lower_solve
 from ._plan import Problem
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["triangular_solve", "dijkstra_sweep", "bfs_reach", "fits_int32"]
 
@@ -44,6 +47,7 @@ def _factor(prob: Problem, w: np.ndarray) -> sp.csc_array:
     indices[~is_diag] = dst
     data = np.ones(n + prob.m, dtype=np.float64)
     data[~is_diag] = -w[edge]
+    import scipy.sparse as sp
     mat = sp.csc_array((data, indices, indptr), shape=(n, n))
     mat.has_sorted_indices = True
     return mat
@@ -63,6 +67,7 @@ def _pushed(prob: Problem, direction: str, w: np.ndarray | None) -> sp.csr_array
     else:
         ptr, nbr = prob.in_ptr, prob.in_src
         data = np.ones(prob.m) if w is None else w
+    import scipy.sparse as sp
     return sp.csr_array((np.asarray(data, dtype=np.float64), nbr.astype(np.intc), ptr.astype(np.intc)),
                         shape=(prob.n, prob.n))
 
@@ -72,6 +77,7 @@ def _with_root(A: sp.csr_array, seed_pos: np.ndarray, seed_vals: np.ndarray) -> 
     n = A.shape[0]
     indptr = np.append(A.indptr, A.indptr[-1] + len(seed_pos)).astype(np.intc)
     indices = np.concatenate((A.indices, seed_pos.astype(np.intc)))
+    import scipy.sparse as sp
     return sp.csr_array((np.concatenate((A.data, seed_vals)), indices, indptr), shape=(n + 1, n + 1))
 
 
@@ -83,6 +89,8 @@ def dijkstra_sweep(prob: Problem, direction: str, tag: object, w: np.ndarray, si
     own formula with the same additions, so the values are identical.  Several seeds, or a
     non-zero seed, hang off a virtual root by edges weighted with the seed values.
     """
+    from scipy.sparse.csgraph import dijkstra  # on first use: slow to import
+
     A = prob.cached(("dijkstra", direction, tag), lambda: _pushed(prob, direction, sign * w))
     if len(seed_pos) == 1 and seed_vals[0] == 0:
         return dijkstra(A, directed=True, indices=int(seed_pos[0]))
@@ -91,6 +99,8 @@ def dijkstra_sweep(prob: Problem, direction: str, tag: object, w: np.ndarray, si
 
 def bfs_reach(prob: Problem, direction: str, seed_pos: np.ndarray) -> np.ndarray:
     """Reached flags (node order): breadth-first search from the seeds (several: from a virtual root)."""
+    from scipy.sparse.csgraph import breadth_first_order  # on first use: slow to import
+
     A = prob.cached(("structure", direction), lambda: _pushed(prob, direction, None))
     if len(seed_pos) == 1:
         found = breadth_first_order(A, int(seed_pos[0]), directed=True, return_predecessors=False)

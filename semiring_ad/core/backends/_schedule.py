@@ -1,7 +1,7 @@
 """Topological levels (the level sweep's schedule), computed without a per-node Python loop.
 
 ``level(v)`` is the number of edges on the longest path into ``v``, as in
-:attr:`semiring_ad.graph.CompiledGraph.levels`.  Peeling computes it with a
+:attr:`semiring_ad.core.graph.CompiledGraph.levels`.  Peeling computes it with a
 few NumPy calls per level (Kahn's algorithm: a level is the set of nodes whose
 last predecessor was peeled one round earlier), so wide graphs need a few
 milliseconds where a per-node loop needs hundreds.  Deep graphs would need

@@ -1,11 +1,11 @@
 """The AD API: JAX names, each one a front end plus a path solve.
 
 Every derivative here is a sum over paths in the traced graph, computed by
-the core solver: forward mode is :func:`~semiring_ad.solver.sweep` forward from
+the core solver: forward mode is :func:`~semiring_ad.core.solver.sweep` forward from
 the inputs (seeded with tangents), reverse mode is a backward sweep from the
 outputs (seeded with cotangents).  Second order reuses the same tape: the
 Hessian-vector product re-evaluates it at the dual point x + εv, so every edge
-weight is a dual number, and sweeps backward over :data:`~semiring_ad.dual.DUAL`.
+weight is a dual number, and sweeps backward over :data:`~semiring_ad.ad.dual.DUAL`.
 
 Shapes follow JAX: a gradient has the shape of its argument; a Jacobian has
 the output's shape followed by the input's shape.
@@ -18,13 +18,21 @@ from typing import Any
 
 import numpy as np
 
-from . import tracing
+from ..core.solver import sweep
+from ..errors import TraceError
+from .computation import (
+    ComputationGraph,
+    _concrete,
+    _finish,
+    _jacobian_matrix,
+    _pick,
+    _shape,
+    _solve,
+    jacobian_of_graph,
+)
+from .dispatch import new_level
 from .dual import DUAL, Dual
-from .errors import TraceError
-from .functions import new_level
-from .semirings import PLUS_TIMES
-from .solver import sweep
-from .tracing import ComputationGraph, trace
+from .tracing import _normalize_argnums, trace
 
 __all__ = [
     "grad",
@@ -49,13 +57,6 @@ def _argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
     return tuple(argnums), True
 
 
-def _solve(g: ComputationGraph, seeds: dict[int, Any], direction: str, semiring: Any = PLUS_TIMES,
-           backend: str = "auto") -> list:
-    return sweep(g.compiled, semiring, seeds, direction, backend=backend)
-
-
-def _pick(vals: list, nodes: Sequence[int]) -> list:
-    return [0.0 if vals[i] is None else vals[i] for i in nodes]
 
 
 def _split(flat: list[Any], g: ComputationGraph) -> list[Any]:
@@ -63,7 +64,7 @@ def _split(flat: list[Any], g: ComputationGraph) -> list[Any]:
     pieces, start = [], 0
     for shape in g.in_shapes:
         size = 1 if shape is None else int(np.prod(shape, dtype=int))
-        pieces.append(tracing._shape(flat[start:start + size], shape))
+        pieces.append(_shape(flat[start:start + size], shape))
         start += size
     return pieces
 
@@ -182,59 +183,11 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
             block = np.stack(flat[start:start + size], axis=-1)  # (B, size)
             start += size
             pieces.append(block[:, 0] if shape is None else block.reshape((batch, *shape)))
-        pieces = [pieces[k] for k in tracing._normalize_argnums(nums, len(arrays))]
+        pieces = [pieces[k] for k in _normalize_argnums(nums, len(arrays))]
         return _pack(pieces, tuple_out)
 
     return batched
 
-
-def jacobian_of_graph(g: ComputationGraph, mode: str = "auto") -> Any:
-    """The Jacobian of a traced graph, output shape + input shape.
-
-    With several traced arguments their inputs are flattened into one axis.
-    """
-    flat = _jacobian_matrix(g, mode)
-    lead = () if g.out_shape is None else g.out_shape
-    tail = g.in_shapes[0] if len(g.in_shapes) == 1 else (len(g.inputs),)
-    full = lead + (() if tail is None else tail)
-    values = g.tape.values
-    arrays = [values[i] for i in g.inputs if isinstance(values[i], np.ndarray)]
-    points = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
-    if points:  # evaluated at many points (``at`` with arrays): every entry gets the points' axes, last
-        entries = [np.broadcast_to(np.asarray(e, dtype=float), points) for e in flat.flat]
-        return np.stack(entries).reshape(full + points)
-    return tracing._concrete(flat.reshape(full)) if full else tracing._finish(flat[0, 0])
-
-
-def _jacobian_matrix(g: ComputationGraph, mode: str) -> np.ndarray:
-    """The (m, n) Jacobian as an object array of entries."""
-    n, m = len(g.inputs), len(g.outputs)
-    if mode == "auto":
-        mode = "forward" if n < m else "reverse"
-    if mode not in ("forward", "reverse"):
-        raise ValueError(f"mode must be 'forward', 'reverse' or 'auto', got {mode!r}")
-    J = np.zeros((m, n), dtype=object)
-    J[:] = 0.0
-    seeds_from, read_at = (g.inputs, g.outputs) if mode == "forward" else (g.outputs, g.inputs)
-    direction = "forward" if mode == "forward" else "backward"
-    plain = all(type(w) is float for w in g.tape.partials)
-    if plain and len(seeds_from) > 1:  # one sweep: seed i carries the unit vector e_i
-        eye = np.eye(len(seeds_from))
-        seeds: dict[int, Any] = {}
-        for k, node in enumerate(seeds_from):
-            seeds[node] = seeds.get(node, 0.0) + eye[k]
-        vals = _solve(g, seeds, direction)
-        rows = [np.zeros(len(seeds_from)) if vals[i] is None else vals[i] for i in read_at]
-        block = np.asarray(rows, dtype=float)  # (len(read_at), len(seeds_from))
-        J[:] = block if mode == "forward" else block.T
-        return J
-    for k, node in enumerate(seeds_from):  # seed 1 (exact): SymPy weights stay exact
-        vals = _pick(_solve(g, {node: 1}, direction), read_at)
-        if mode == "forward":
-            J[:, k] = vals
-        else:
-            J[k, :] = vals
-    return J
 
 
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") -> Callable[..., Any]:
@@ -262,7 +215,7 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") ->
             block = flat[:, start:start + size]
             start += size
             full = lead + (() if shape is None else shape)
-            pieces.append(tracing._concrete(block.reshape(full)) if full else tracing._finish(block[0, 0]))
+            pieces.append(_concrete(block.reshape(full)) if full else _finish(block[0, 0]))
         return _pack(pieces, tuple_out)
 
     return jac
@@ -297,7 +250,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     for node, t in zip(g.inputs, _flat_like(g, tangents, "tangents")):
         seeds[node] = t
     vals = _pick(_solve(g, seeds, "forward"), g.outputs)
-    return g.value, tracing._shape(vals, g.out_shape)
+    return g.value, _shape(vals, g.out_shape)
 
 
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]]:
@@ -334,7 +287,7 @@ def _hvp_dual(g: ComputationGraph, tangents: Sequence[Any], name: str = "hvp") -
     res = []
     for i in g.inputs:
         d = vals[i]
-        res.append(tracing._finish(d.tangent) if isinstance(d, Dual) and d.level == level else 0.0)
+        res.append(_finish(d.tangent) if isinstance(d, Dual) and d.level == level else 0.0)
     return res
 
 
@@ -417,7 +370,7 @@ def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
         for k, col in enumerate(cols):
             H[:, k] = col
         if shape is None:
-            return tracing._finish(H[0, 0])
-        return tracing._concrete(H.reshape(shape + shape))
+            return _finish(H[0, 0])
+        return _concrete(H.reshape(shape + shape))
 
     return hess

@@ -2,7 +2,7 @@
 
 A :class:`Problem` is a DAG in topological order (in-edge CSR plus a valid
 level schedule) with a memo for everything derived from it.  The whole graph's
-problem is cached on the :class:`~semiring_ad.graph.CompiledGraph`; a cone
+problem is cached on the :class:`~semiring_ad.core.graph.CompiledGraph`; a cone
 (``active``) becomes a smaller problem built per call.
 
 A :class:`LevelPlan` lays one direction's sweep out for NumPy: nodes are
@@ -143,7 +143,7 @@ def problem_of(cg: CompiledGraph) -> Problem:
 def restrict(full: Problem, active: np.ndarray, seed_pos: np.ndarray, direction: str) -> Problem:
     """The part of the graph a sweep restricted to ``active`` sees, as a smaller problem.
 
-    Mirrors the generic loop (:class:`semiring_ad.solver.PythonBackend`): an
+    Mirrors the generic loop (:class:`semiring_ad.core.solver.PythonBackend`): an
     active node receives along edges from active nodes and from seeds (in-edges
     forward, out-edges backward); a seed outside ``active`` keeps its seed value
     but still passes it on.  Nodes: ``active`` and the seeds.

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import spsolve_triangular
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = ["csr_matvec", "unit_lower_solve"]
 
@@ -63,6 +65,7 @@ def csr_matvec(ptr: np.ndarray, idx: np.ndarray, data: np.ndarray, x: np.ndarray
             raw[1](rows, n, x.shape[1], ptr, idx, data, x.ravel(), y.reshape(-1))
         return
     lo, hi = int(ptr[0]), int(ptr[-1])
+    import scipy.sparse as sp
     A = sp.csr_array((data[lo:hi], idx[lo:hi], ptr - lo), shape=(rows, n))
     y += A @ x
 
@@ -71,8 +74,8 @@ def csr_matvec(ptr: np.ndarray, idx: np.ndarray, data: np.ndarray, x: np.ndarray
 def _raw_gstrs() -> Callable | None:
     """SuperLU's ``gstrs`` if importable and correct on a small system."""
     try:
+        import scipy.sparse as sp
         from scipy.sparse.linalg._dsolve import _superlu
-
         L = sp.csc_array(np.array([[1.0, 0, 0], [-2.0, 1, 0], [0.5, -3.0, 1]]))
         b = np.array([1.0, 2.0, 3.0])
         ok = all(np.allclose(_gstrs(_superlu.gstrs, L, b.copy(), t), np.linalg.solve(a, b))
@@ -95,6 +98,7 @@ def _gstrs(gstrs: Callable, L: sp.csc_array, b: np.ndarray, trans: str) -> np.nd
 def unit_lower_solve(L: sp.csc_array, b: np.ndarray, transpose: bool) -> np.ndarray:
     """Solve ``L x = b`` (or ``Lᵀ x = b``) for a unit lower-triangular CSC ``L`` with explicit diagonal.
 
+    >>> import scipy.sparse as sp
     >>> L = sp.csc_array(np.array([[1.0, 0.0], [-2.0, 1.0]]))
     >>> unit_lower_solve(L, np.array([1.0, 0.0]), False), unit_lower_solve(L, np.array([0.0, 1.0]), True)
     (array([1., 2.]), array([2., 1.]))
@@ -103,4 +107,6 @@ def unit_lower_solve(L: sp.csc_array, b: np.ndarray, transpose: bool) -> np.ndar
     if gstrs is not None:
         return _gstrs(gstrs, L, b, "T" if transpose else "N")
     A = L.T.tocsc() if transpose else L.copy()
+    from scipy.sparse.linalg import spsolve_triangular  # on first use: slow to import
+
     return spsolve_triangular(A, b, lower=not transpose, unit_diagonal=True, overwrite_A=True, overwrite_b=True)

@@ -1,0 +1,332 @@
+"""Edge-weighted DAGs: validation and the compiled array form.
+
+The solvers accept any ``networkx.DiGraph`` (``MultiDiGraph`` included: each
+parallel edge is a path of its own) or a :class:`CompiledGraph`.  Compiling
+does the work every solve shares once: check the graph is acyclic (networkx
+finds the cycle), order the nodes topologically (networkx), read each edge's
+weight, and lay the edges out as CSR arrays.  This module sits between the
+semirings and the solver; it knows nothing about what a weight means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import numpy as np
+
+from ..errors import GraphTypeError, MissingWeightError, NotADAGError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+__all__ = ["CompiledGraph", "WeightSpec", "compile_graph"]
+
+WeightSpec = str | Callable[[Any, Any, dict], Any]
+"""An edge attribute name, or a callable ``(u, v, data) -> weight``."""
+
+
+_STRUCTURE = ("index", "in_dst", "out_edge", "out_ptr", "out_dst", "levels", "lists", "edges", "edge_keys",
+              "_adjacency")
+"""Cached attributes that depend on the structure only (shared by :meth:`CompiledGraph.with_weights`)."""
+
+
+class CompiledGraph:
+    """A DAG laid out as arrays: nodes in topological order, edges in CSR.
+
+    Positions, not node ids, index every array: node ``nodes[i]`` has
+    in-edges ``in_ptr[i]:in_ptr[i+1]`` with sources ``in_src[k]`` and
+    weights ``weights[k]``.  The out-edge CSR (``out_ptr``, ``out_dst``,
+    ``out_edge``) refers to the same edges: ``out_edge[j]`` is the in-edge
+    position ``k`` of the ``j``-th out-edge.  Because nodes are in
+    topological order, every edge goes from a lower to a higher position.
+
+    Build one with :func:`compile_graph` (from networkx) or
+    :meth:`from_arrays` (from a tape).  Every solver accepts it in place of a
+    graph, so repeated solves skip validation and sorting.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph([("a", "b", {"weight": 2}), ("b", "c", {"weight": 3})])
+    >>> cg = compile_graph(G)
+    >>> cg
+    <CompiledGraph: 3 nodes, 2 edges, 3 levels>
+    >>> cg.nodes, cg.weights
+    (['a', 'b', 'c'], [2, 3])
+    >>> cg.edges
+    [('a', 'b'), ('b', 'c')]
+    """
+
+    def __init__(
+        self,
+        nodes: Sequence[Hashable],
+        in_ptr: np.ndarray,
+        in_src: np.ndarray,
+        weights: Sequence[Any],
+        *,
+        keys: Sequence[Any] | None = None,
+        levels: np.ndarray | None = None,
+    ) -> None:
+        self.nodes = list(nodes)
+        self.in_ptr = np.asarray(in_ptr, dtype=np.int64)
+        self.in_src = np.asarray(in_src, dtype=np.int64)
+        self.weights = weights if isinstance(weights, (list, np.ndarray)) else list(weights)
+        self.keys = None if keys is None else list(keys)
+        n, m = len(self.nodes), len(self.in_src)
+        if self.in_ptr.shape != (n + 1,) or self.in_ptr[-1] != m or len(self.weights) != m:
+            raise ValueError(
+                f"inconsistent CSR arrays: {n} nodes need in_ptr of length {n + 1} ending at "
+                f"the number of edges {m}, and one weight per edge (got {len(self.weights)})"
+            )
+        if m and np.any(self.in_src >= self.in_dst):
+            raise NotADAGError("edges must go from a lower to a higher topological position")
+        if levels is not None:
+            self.__dict__["levels"] = np.asarray(levels, dtype=np.int64)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        nodes: Sequence[Hashable],
+        in_ptr: np.ndarray,
+        in_src: np.ndarray,
+        weights: Sequence[Any],
+        **kwargs: Any,
+    ) -> CompiledGraph:
+        """Build from arrays already in topological order (e.g. a tape)."""
+        return cls(nodes, in_ptr, in_src, weights, **kwargs)
+
+    # -- sizes and lookups -------------------------------------------------
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges (parallel edges counted separately)."""
+        return len(self.in_src)
+
+    @cached_property
+    def index(self) -> dict[Hashable, int]:
+        """Map from node id to topological position."""
+        return {v: i for i, v in enumerate(self.nodes)}
+
+    @cached_property
+    def in_dst(self) -> np.ndarray:
+        """Target position of each in-edge (``in_ptr`` expanded)."""
+        return np.repeat(np.arange(len(self.nodes), dtype=np.int64), np.diff(self.in_ptr))
+
+    @cached_property
+    def out_edge(self) -> np.ndarray:
+        """In-edge position of each out-edge, grouped by source."""
+        return np.argsort(self.in_src, kind="stable")
+
+    @cached_property
+    def out_ptr(self) -> np.ndarray:
+        """CSR row pointer of the out-edges."""
+        counts = np.bincount(self.in_src, minlength=len(self.nodes))
+        return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+    @cached_property
+    def out_dst(self) -> np.ndarray:
+        """Target position of each out-edge."""
+        return self.in_dst[self.out_edge]
+
+    @cached_property
+    def levels(self) -> np.ndarray:
+        """Topological level of each node: the number of edges on the longest path into it."""
+        level = [0] * len(self.nodes)
+        ptr, src = self.in_ptr.tolist(), self.in_src.tolist()
+        for i in range(len(level)):
+            lo, hi = ptr[i], ptr[i + 1]
+            if lo < hi:
+                level[i] = 1 + max(level[s] for s in src[lo:hi])
+        return np.asarray(level, dtype=np.int64)
+
+    @property
+    def n_levels(self) -> int:
+        """Number of distinct topological levels."""
+        return int(self.levels.max()) + 1 if len(self.nodes) else 0
+
+    @cached_property
+    def edge_keys(self) -> list | None:
+        """Keys that tell parallel edges apart: the given ``keys``, else 0, 1, … per repeated pair.
+
+        ``None`` when no two edges join the same pair of nodes.
+        """
+        if self.keys is not None:
+            return self.keys
+        seen: dict[tuple[int, int], int] = {}
+        keys, repeated = [], False
+        for pair in zip(self.in_src.tolist(), self.in_dst.tolist()):
+            k = seen.get(pair, 0)
+            seen[pair] = k + 1
+            keys.append(k)
+            repeated = repeated or k > 0
+        return keys if repeated else None
+
+    @cached_property
+    def edges(self) -> list[tuple]:
+        """Edge ids in in-edge order: ``(u, v)``, or ``(u, v, key)`` when parallel edges exist."""
+        nodes, keys = self.nodes, self.edge_keys
+        pairs = zip(self.in_src.tolist(), self.in_dst.tolist())
+        if keys is None:
+            return [(nodes[s], nodes[d]) for s, d in pairs]
+        return [(nodes[s], nodes[d], k) for (s, d), k in zip(pairs, keys)]
+
+    @property
+    def is_multigraph(self) -> bool:
+        """Whether edges carry keys (a ``MultiDiGraph`` input, or parallel edges such as ``x * x``)."""
+        return self.edge_keys is not None
+
+    # -- arrays for the backends -------------------------------------------
+    @cached_property
+    def lists(self) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+        """``(in_ptr, in_src, out_ptr, out_dst, out_edge)`` as Python lists (fast to index)."""
+        return (
+            self.in_ptr.tolist(),
+            self.in_src.tolist(),
+            self.out_ptr.tolist(),
+            self.out_dst.tolist(),
+            self.out_edge.tolist(),
+        )
+
+    def weight_array(self, dtype: Any = np.float64) -> np.ndarray:
+        """The weights as a NumPy array of ``dtype`` (cached per dtype)."""
+        cache = self.__dict__.setdefault("_weight_arrays", {})
+        key = np.dtype(dtype)
+        if key not in cache:
+            cache[key] = np.asarray(self.weights, dtype=dtype)
+        return cache[key]
+
+    def adjacency(self) -> sp.csr_matrix:
+        """Structure as a SciPy CSR matrix ``A[u, v] = 1`` per edge (for reachability)."""
+        if "_adjacency" not in self.__dict__:
+            n = len(self.nodes)
+            ones = np.ones(len(self.in_src), dtype=np.int64)  # duplicates sum to the edge count
+            import scipy.sparse as sp
+            self.__dict__["_adjacency"] = sp.csr_matrix((ones, (self.in_src, self.in_dst)), shape=(n, n))
+        return self.__dict__["_adjacency"]
+
+    # -- derived graphs ------------------------------------------------------
+    def with_weights(self, weights: Sequence[Any] | Callable[[tuple, Any], Any]) -> CompiledGraph:
+        """The same structure with other weights.
+
+        ``weights`` is a sequence aligned with :attr:`edges`, or a callable
+        ``(edge, old_weight) -> new_weight``.
+
+        >>> import networkx as nx
+        >>> cg = compile_graph(nx.DiGraph([(0, 1, {"weight": 2.0})]))
+        >>> cg.with_weights(lambda e, w: -w).weights
+        [-2.0]
+        """
+        if callable(weights):
+            weights = [weights(e, w) for e, w in zip(self.edges, self.weights)]
+        elif len(weights) != self.n_edges:
+            raise ValueError(f"with_weights needs one weight per edge ({self.n_edges}), got {len(weights)}")
+        _ = self.lists  # compute the structural caches once, here, so every copy shares them
+        cg = object.__new__(CompiledGraph)  # the structure is already validated: share it
+        for name in ("nodes", "in_ptr", "in_src", "keys", *_STRUCTURE):
+            if name in self.__dict__:
+                cg.__dict__[name] = self.__dict__[name]
+        cg.weights = weights if isinstance(weights, (list, np.ndarray)) else list(weights)
+        return cg
+
+    def to_networkx(self, weight: str = "weight") -> nx.DiGraph:
+        """A ``DiGraph`` (``MultiDiGraph`` if keyed) with the weights as edge attribute ``weight``."""
+        G = nx.MultiDiGraph() if self.is_multigraph else nx.DiGraph()
+        G.add_nodes_from(self.nodes)
+        for e, w in zip(self.edges, self.weights):
+            G.add_edge(*e, **{weight: w})
+        return G
+
+    def __repr__(self) -> str:
+        return f"<CompiledGraph: {self.n_nodes} nodes, {self.n_edges} edges, {self.n_levels} levels>"
+
+
+def _edge_weight(weight: WeightSpec, u: Any, v: Any, data: dict, key: Any = None) -> Any:
+    if callable(weight):
+        w = weight(u, v, data)
+    else:
+        w = data.get(weight)
+    if w is None:
+        edge = (u, v) if key is None else (u, v, key)
+        how = "the weight callable returned None" if callable(weight) else f"no attribute {weight!r}"
+        raise MissingWeightError(
+            f"edge {edge!r} has no weight ({how}; its attributes are {dict(data)!r}); "
+            "give every edge a weight or pass weight=<attribute name or callable (u, v, data) -> weight>",
+            edge,
+        )
+    return w
+
+
+def _topological_order(G: nx.DiGraph) -> list:
+    try:
+        return list(nx.topological_sort(G))
+    except nx.NetworkXUnfeasible:
+        cycle = nx.find_cycle(G)
+        nodes = [e[0] for e in cycle]
+        shown = " -> ".join(map(repr, [*nodes, nodes[0]]))
+        raise NotADAGError(
+            f"expected a directed acyclic graph, but it has the cycle {shown}; "
+            "remove an edge of the cycle (path sums over cycles need a Kleene star)",
+            [tuple(e[:2]) for e in cycle],
+        ) from None
+
+
+def compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight") -> CompiledGraph:
+    """Validate a weighted DAG and lay it out as a :class:`CompiledGraph`.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph or CompiledGraph
+        The DAG.  A ``MultiDiGraph`` keeps every parallel edge.  A
+        ``CompiledGraph`` is returned unchanged.
+    weight : str or callable
+        Edge attribute holding the weight, or ``(u, v, data) -> weight``.
+
+    Raises
+    ------
+    GraphTypeError
+        If ``G`` is not a directed networkx graph.
+    NotADAGError
+        If ``G`` has a cycle; the message names its nodes.
+    MissingWeightError
+        If an edge has no weight; the message names the edge.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> compile_graph(nx.DiGraph([(1, 2), (2, 1)]), weight=lambda u, v, d: 1.0)
+    Traceback (most recent call last):
+      ...
+    semiring_ad.errors.NotADAGError: expected a directed acyclic graph, but it has the cycle 1 -> 2 -> 1; remove an edge of the cycle (path sums over cycles need a Kleene star)
+    """
+    if isinstance(G, CompiledGraph):
+        return G
+    if not isinstance(G, nx.DiGraph):
+        what = "an undirected networkx graph" if isinstance(G, nx.Graph) else type(G).__name__
+        raise GraphTypeError(
+            f"expected a networkx.DiGraph (or MultiDiGraph) or a CompiledGraph, got {what}; "
+            "build a directed graph, e.g. nx.DiGraph(edges)"
+        )
+    order = _topological_order(G)
+    index = {v: i for i, v in enumerate(order)}
+    multi = G.is_multigraph()
+    in_ptr, in_src, weights, keys = [0], [], [], []
+    for v in order:
+        for u, data in G.pred[v].items():
+            if multi:
+                for key, d in data.items():
+                    in_src.append(index[u])
+                    weights.append(_edge_weight(weight, u, v, d, key))
+                    keys.append(key)
+            else:
+                in_src.append(index[u])
+                weights.append(_edge_weight(weight, u, v, data))
+        in_ptr.append(len(in_src))
+    return CompiledGraph(order, np.asarray(in_ptr), np.asarray(in_src, dtype=np.int64), weights,
+                         keys=keys if multi else None)
