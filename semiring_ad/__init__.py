@@ -68,6 +68,7 @@ from .core.semirings import (
     SIGNED_LOG,
     get_semiring,
     path_weight,
+    paths_semiring,
     signed_log,
 )
 from .core.solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
@@ -168,6 +169,7 @@ __all__ = [
     "counted",
     "check_laws",
     "path_weight",
+    "paths_semiring",
     # graphs and solver
     "CompiledGraph",
     "compile_graph",

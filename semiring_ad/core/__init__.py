@@ -31,6 +31,7 @@ from .semirings import (
     SIGNED_LOG,
     get_semiring,
     path_weight,
+    paths_semiring,
     signed_log,
 )
 from .solver import BACKENDS, enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
@@ -62,6 +63,7 @@ __all__ = [
     "get_semiring",
     "path_sum",
     "path_weight",
+    "paths_semiring",
     "product",
     "register_backend",
     "signed_log",

@@ -86,6 +86,9 @@ class Semiring:
         default is ``==`` with a float tolerance.
     counter : OpCounter, optional
         Set by :func:`counted`.
+    guard : callable, optional
+        Called by the solver as ``guard(cg, seeds, direction, active)`` before
+        each sweep, to refuse one that cannot fit (see :data:`~semiring_ad.core.semirings.PATHS`).
 
     Examples
     --------
@@ -112,6 +115,7 @@ class Semiring:
     kernels: Kernels | None = None
     equal: Callable[[Any, Any], bool] | None = field(default=None, repr=False)
     counter: OpCounter | None = field(default=None, repr=False)
+    guard: Callable[..., None] | None = field(default=None, repr=False)
 
     def sum(self, values: Iterable[Any]) -> Any:
         """⊕ of all ``values`` (the semiring's zero for none), left to right."""

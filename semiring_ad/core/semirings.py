@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import UnknownSemiringError
+from .pathsets import PATHS_LIMIT, PathBudget
 from .semiring import Kernels, Semiring
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "SYMBOLIC",  # noqa: F822  (built on first use by the module __getattr__ below)
     "get_semiring",
     "path_weight",
+    "paths_semiring",
     "signed_log",
 ]
 
@@ -229,20 +231,50 @@ overflow nor lose their sign.  Convert weights with :func:`signed_log`.  The
 derivative of the logistic map over 10^4 steps (seed 003) is one example:
 ``log|d l_N / d l_0| / N`` tends to the Lyapunov exponent ln 2."""
 
-PATHS = Semiring(
-    "paths",
-    _union,
-    _concat,
-    frozenset(),
-    frozenset({()}),
-    commutative=False,
-    idempotent=True,
-    description="the set of paths itself (the free semiring); weight edges with path_weight",
-    notation=("∪", "concat", "{}", "{()}"),
-)
+def paths_semiring(limit: int | None = PATHS_LIMIT) -> Semiring:
+    """The free semiring of :data:`PATHS`, refusing sweeps that would store more than ``limit`` paths + edges.
+
+    Every node a sweep reaches keeps its set of paths, so the memory grows
+    with the number of paths times their length (quadratic on a chain,
+    exponential on a ladder of diamonds).  Before each sweep the solver checks
+    the exact size (see :mod:`semiring_ad.core.pathsets`) and raises
+    :class:`~semiring_ad.errors.EnumerationLimitError` past ``limit``;
+    ``limit=None`` removes the guard.
+
+    >>> import networkx as nx
+    >>> from semiring_ad import path_sum, EnumerationLimitError
+    >>> ladder = nx.DiGraph()
+    >>> for k in range(30):  # 30 diamonds in a row: 2**30 paths
+    ...     ladder.add_edges_from([(k, (k, "up")), (k, (k, "down")), ((k, "up"), k + 1), ((k, "down"), k + 1)])
+    >>> try:
+    ...     path_sum(ladder, PATHS, 0, 30, weight=path_weight)
+    ... except EnumerationLimitError as e:
+    ...     print(str(e)[:70])
+    a PATHS sweep would store more than limit=2000000 paths and edges (at
+    >>> len(path_sum(ladder, paths_semiring(limit=10**7), 0, 12, weight=path_weight))
+    4096
+    """
+    return Semiring(
+        "paths",
+        _union,
+        _concat,
+        frozenset(),
+        frozenset({()}),
+        commutative=False,
+        idempotent=True,
+        description="the set of paths itself (the free semiring); weight edges with path_weight",
+        notation=("∪", "concat", "{}", "{()}"),
+        guard=None if limit is None else PathBudget(limit),
+    )
+
+
+PATHS = paths_semiring()
 """The free semiring: a value is a frozenset of paths (tuples of edges); ⊕ is
 union, ⊗ concatenates each path of the left operand with each of the right.
-⊗ does not commute, so it checks that products keep path order."""
+⊗ does not commute, so it checks that products keep path order.  A sweep that
+would store more than 2·10^6 paths + edges raises
+:class:`~semiring_ad.errors.EnumerationLimitError`; :func:`paths_semiring`
+sets another limit."""
 
 
 def _make_symbolic() -> Semiring:

@@ -161,6 +161,8 @@ def sweep(
     users want :func:`solve_forward` / :func:`solve_backward`.
     """
     seeds = dict(seeds)
+    if semiring.guard is not None:  # e.g. PATHS refuses a sweep whose sets of paths would not fit in memory
+        semiring.guard(cg, seeds, direction, active)
     chosen = _pick_backend(backend, cg, semiring, seeds)
     if direction == "forward":
         return chosen.forward(cg, semiring, seeds, active)
