@@ -90,7 +90,7 @@ from .errors import (
     UnknownSemiringError,
     VerificationError,
 )
-from .views import Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
+from .views import Drawing, Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
 from .views.analysis import DominantPath, dominant_paths, jacobian_sparsity, k_best, path_counts
 
 globals().pop("verify")
@@ -254,6 +254,7 @@ __all__ = [
     "PathTerm",
     "to_dot",
     "draw",
+    "Drawing",
     "jacobian_sparsity",
     "path_counts",
     "dominant_paths",

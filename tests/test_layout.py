@@ -52,7 +52,7 @@ FORMER = {
     "parsing": ["FUNCTIONS", "parse_assignment", "parse_expression"],
     "swell": ["SwellRow", "expression_swell", "logistic_map", "swell_table"],
     "io": ["READABLE", "load_graph", "parse_weight"],
-    "views": ["Explanation", "PathTerm", "TraceRow", "TraceTable", "baydin_indices", "draw", "explain",
+    "views": ["Drawing", "Explanation", "PathTerm", "TraceRow", "TraceTable", "baydin_indices", "draw", "explain",
               "format_value", "latex_value", "node_names", "output_names", "pick_node", "plain_value", "seed_map",
               "svg_or_none", "to_dot", "trace_table"],
 }  # fmt: skip

@@ -8,14 +8,18 @@ nothing.  Built on :mod:`semiring_ad.ad` and :mod:`semiring_ad.core`; a peer of
   names, values as text, LaTeX and JSON, seeds;
 * :mod:`~semiring_ad.views.tables` — Baydin/Griewank trace tables;
 * :mod:`~semiring_ad.views.explain` — a derivative as Bauer's sum over paths;
-* :mod:`~semiring_ad.views.dot` — Graphviz drawings, and the Jupyter drawing
-  of a :class:`~semiring_ad.ad.computation.ComputationGraph`, which it
-  attaches to that class when imported;
+* :mod:`~semiring_ad.views.dot` — what a drawing shows, as Graphviz DOT text;
+* :mod:`~semiring_ad.views.figure` — the same drawing with matplotlib;
+* :mod:`~semiring_ad.views.drawing` — :func:`draw` and its :class:`Drawing`
+  (Graphviz or matplotlib, saved by suffix), and the Jupyter drawing of a
+  :class:`~semiring_ad.ad.computation.ComputationGraph`, which it attaches to
+  that class when imported;
 * :mod:`~semiring_ad.views.analysis` — one graph, many semirings: sparsity,
   path counts, dominant paths.
 """
 
-from .dot import draw, svg_or_none, to_dot
+from .dot import to_dot
+from .drawing import Drawing, draw, svg_or_none
 from .explain import Explanation, PathTerm, explain
 from .format import (
     baydin_indices,
@@ -30,6 +34,7 @@ from .format import (
 from .tables import TraceRow, TraceTable, trace_table
 
 __all__ = [
+    "Drawing",
     "Explanation",
     "PathTerm",
     "TraceRow",

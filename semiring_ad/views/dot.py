@@ -1,22 +1,19 @@
-"""Drawings: Graphviz DOT text written by hand, and rendering it.
+"""What a drawing shows, and Graphviz DOT text written by hand.
 
-This module owns the picture of a graph: :func:`to_dot` writes DOT (no
-graphviz/pydot dependency; every label is quoted and escaped) with nodes
-labelled by operation and value, edges by their local partial ∂v/∂u, and
-optionally each node's tangent (a forward sweep) or adjoint (a backward
-sweep) and a highlighted path explanation.  :func:`draw` renders it: SVG via
-the ``dot`` program when installed, else a matplotlib figure through
-networkx's drawing, else it says what to install.  :func:`svg_or_none` is the
-body of a Jupyter ``_repr_svg_``.
+This module owns the content of the picture of a graph, whatever renders it:
+:func:`scene` labels nodes by name, operation and value, edges by their local
+partial ∂v/∂u, optionally adds each node's tangent (a forward sweep) or
+adjoint (a backward sweep), and marks highlighted paths.  :func:`to_dot`
+writes that scene as DOT (no graphviz/pydot dependency; every label is quoted
+and escaped).  :mod:`semiring_ad.views.figure` draws the same scene with
+matplotlib, and :mod:`semiring_ad.views.drawing` picks a renderer.
 """
 
 from __future__ import annotations
 
 import itertools
-import shutil
-import subprocess
 from collections.abc import Hashable, Iterable
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -25,11 +22,11 @@ from ..ad.computation import ComputationGraph
 from ..core.graph import WeightSpec
 from ..core.semirings import PLUS_TIMES
 from ..core.solver import solve_backward, solve_forward
-from ..errors import GraphTypeError, MissingDependencyError, SemiringADError
+from ..errors import GraphTypeError
 from .explain import Explanation
 from .format import format_value, node_names, seed_map
 
-__all__ = ["draw", "quote", "svg_or_none", "to_dot"]
+__all__ = ["Scene", "dot_text", "quote", "scene", "to_dot"]
 
 HIGHLIGHT = 'color="crimson", fontcolor="crimson", penwidth=2.5'
 
@@ -95,6 +92,44 @@ def _marked_edges(highlight: Any) -> set:
     return marked
 
 
+@dataclass(frozen=True)
+class Scene:
+    """What a drawing shows, for any renderer.
+
+    ``nodes`` in drawing order with their label lines; ``edges`` as
+    ``(u, v, label, highlighted)`` (parallel edges of a multigraph each once).
+    """
+
+    nodes: dict[Hashable, list[str]]
+    edges: list[tuple[Hashable, Hashable, str, bool]]
+
+
+def scene(
+    graph: ComputationGraph | nx.DiGraph,
+    *,
+    weight: WeightSpec = "weight",
+    tangents: Any = None,
+    adjoints: Any = None,
+    highlight: Any = None,
+) -> Scene:
+    """The labels and highlighted edges of a drawing (the options of :func:`to_dot`).
+
+    >>> G = nx.DiGraph([("x", "f", {"weight": 2.5})])
+    >>> scene(G, tangents="x", highlight=[["x", "f"]])
+    Scene(nodes={'x': ['x', 'v̇ = 1'], 'f': ['f', 'v̇ = 2.5']}, edges=[('x', 'f', '2.5', True)])
+    """
+    G, lines = _nx_view(graph)
+    _annotate(graph, lines, tangents, adjoints, weight)
+    marked = _marked_edges(highlight)
+    edges = G.edges(keys=True, data=True) if G.is_multigraph() else ((u, v, None, d) for u, v, d in G.edges(data=True))
+    spec = "weight" if isinstance(graph, ComputationGraph) else weight
+    shown = []
+    for u, v, key, data in edges:
+        hot = (u, v) in marked or (key is not None and (u, v, key) in marked)
+        shown.append((u, v, format_value(_weight_of(spec, u, v, data)), hot))
+    return Scene({v: lines[v] for v in G.nodes}, shown)
+
+
 def to_dot(
     graph: ComputationGraph | nx.DiGraph,
     *,
@@ -123,7 +158,8 @@ def to_dot(
         Paths to draw in crimson: an :func:`~semiring_ad.views.explain.explain`
         result, or paths as node sequences or edge sequences.
     name, rankdir : str
-        The graph's name; the layout direction (``"BT"``: inputs at the bottom).
+        The graph's name; the layout direction (``"BT"``: inputs at the bottom;
+        ``"TB"``, ``"LR"``, ``"RL"``).
 
     Examples
     --------
@@ -137,99 +173,15 @@ def to_dot(
       n0 -> n1 [label="2.5"];
     }
     """
-    G, lines = _nx_view(graph)
-    _annotate(graph, lines, tangents, adjoints, weight)
-    marked = _marked_edges(highlight)
-    ids = {v: f"n{k}" for k, v in enumerate(G.nodes)}
+    view = scene(graph, weight=weight, tangents=tangents, adjoints=adjoints, highlight=highlight)
+    return dot_text(view, name=name, rankdir=rankdir)
+
+
+def dot_text(view: Scene, *, name: str = "G", rankdir: str = "BT") -> str:
+    """The DOT text of a :class:`Scene` (the body of :func:`to_dot`)."""
+    ids = {v: f"n{k}" for k, v in enumerate(view.nodes)}
     out = [f"digraph {quote(name)} {{", f"  rankdir={rankdir};", '  node [shape=box, fontname="Helvetica"];']
-    out += [f"  {ids[v]} [label={quote(chr(10).join(lines[v]))}];" for v in G.nodes]
-    edges = G.edges(keys=True, data=True) if G.is_multigraph() else ((u, v, None, d) for u, v, d in G.edges(data=True))
-    spec = "weight" if isinstance(graph, ComputationGraph) else weight
-    for u, v, key, data in edges:
-        label = format_value(_weight_of(spec, u, v, data))
-        hot = (u, v) in marked or (key is not None and (u, v, key) in marked)
+    out += [f"  {ids[v]} [label={quote(chr(10).join(lines))}];" for v, lines in view.nodes.items()]
+    for u, v, label, hot in view.edges:
         out.append(f"  {ids[u]} -> {ids[v]} [label={quote(label)}{', ' + HIGHLIGHT if hot else ''}];")
     return "\n".join([*out, "}"])
-
-
-def _svg(dot_text: str, program: str) -> str:
-    done = subprocess.run([program, "-Tsvg"], input=dot_text, capture_output=True, text=True, timeout=120)
-    if done.returncode:
-        raise SemiringADError(f"Graphviz 'dot' failed (exit {done.returncode}): {done.stderr.strip()}")
-    return done.stdout
-
-
-def svg_or_none(graph: ComputationGraph | nx.DiGraph, *, max_nodes: int = 300, **options: Any) -> str | None:
-    """SVG text of the drawing if Graphviz's ``dot`` is installed, else ``None`` (the body of ``_repr_svg_``).
-
-    Graphs with more than ``max_nodes`` nodes also give ``None``, so that
-    displaying a big trace in Jupyter falls back to its text repr instead of
-    a drawing nobody can read.
-    """
-    program = shutil.which("dot")
-    size = graph.n_nodes if isinstance(graph, ComputationGraph) else len(graph)
-    return _svg(to_dot(graph, **options), program) if program and size <= max_nodes else None
-
-
-def _repr_svg_(self: ComputationGraph) -> str | None:
-    """The drawing, for Jupyter (``None`` without Graphviz or past 300 nodes: text repr instead)."""
-    return svg_or_none(self)
-
-
-# The graph lives in the AD layer, which never imports a view: the view attaches its Jupyter drawing.
-ComputationGraph._repr_svg_ = _repr_svg_  # type: ignore[attr-defined]
-
-
-def _figure(graph: ComputationGraph | nx.DiGraph, weight: WeightSpec) -> Any:
-    """A matplotlib figure drawn with networkx, one row per topological generation."""
-    import matplotlib.pyplot as plt
-
-    G, lines = _nx_view(graph)
-    spec = "weight" if isinstance(graph, ComputationGraph) else weight
-    H = nx.DiGraph()  # a copy: parallel edges share one arrow, labelled with every weight
-    H.add_nodes_from(G)
-    weights: dict[tuple, list[str]] = {}
-    for u, v, d in G.edges(data=True):
-        H.add_edge(u, v)
-        weights.setdefault((u, v), []).append(format_value(_weight_of(spec, u, v, d)))
-    layers = {v: k for k, generation in enumerate(nx.topological_generations(H)) for v in generation}
-    nx.set_node_attributes(H, layers, "layer")
-    pos = nx.multipartite_layout(H, subset_key="layer", align="horizontal")
-    fig, ax = plt.subplots(figsize=(8, 6))
-    nx.draw_networkx(H, pos, ax=ax, labels={v: "\n".join(lines[v]) for v in H}, node_color="#f0f0f0",
-                     node_shape="s", node_size=1800, font_size=8)
-    nx.draw_networkx_edge_labels(H, pos, edge_labels={e: ", ".join(w) for e, w in weights.items()}, ax=ax,
-                                 font_size=8)
-    ax.set_axis_off()
-    return fig
-
-
-def draw(graph: ComputationGraph | nx.DiGraph, path: str | Path | None = None, **options: Any) -> Any:
-    """Render the graph: SVG text via Graphviz if installed, else a matplotlib figure.
-
-    ``options`` go to :func:`to_dot` (the matplotlib fallback uses only
-    ``weight``).  With ``path``, the SVG (or the figure, in the format its
-    suffix names) is also written there.
-
-    Raises
-    ------
-    MissingDependencyError
-        If neither Graphviz's ``dot`` program nor matplotlib is installed.
-    """
-    program = shutil.which("dot")
-    if program:
-        svg = _svg(to_dot(graph, **options), program)
-        if path is not None:
-            Path(path).write_text(svg, encoding="utf-8")
-        return svg
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise MissingDependencyError(
-            "drawing needs Graphviz's 'dot' program (install Graphviz, e.g. 'apt install graphviz' or "
-            "'brew install graphviz') or matplotlib ('pip install matplotlib'); to_dot(graph) gives the "
-            "DOT text without either") from None
-    fig = _figure(graph, options.get("weight", "weight"))
-    if path is not None:
-        fig.savefig(path)
-    return fig
