@@ -66,8 +66,8 @@ def figure(view: Scene, *, rankdir: str = "BT", size: tuple[float, float] | None
                     arrowprops={"arrowstyle": "-|>", "color": HOT if marked else COLD, "lw": 2.5 if marked else 1.0,
                                 "shrinkA": 22, "shrinkB": 22})
         (x0, y0), (x1, y1) = pos[u], pos[v]
-        ax.text(x0 + 0.4 * (x1 - x0), y0 + 0.4 * (y1 - y0), ", ".join(labels[(u, v)]), fontsize=8, ha="center", va="center",
-                color=HOT if marked else "black", zorder=3,
+        ax.text(x0 + 0.4 * (x1 - x0), y0 + 0.4 * (y1 - y0), ", ".join(labels[(u, v)]), fontsize=8, ha="center",
+                va="center", color=HOT if marked else "black", zorder=3,
                 bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"})
     for v, lines in view.nodes.items():
         ax.text(*pos[v], "\n".join(lines), fontsize=9, ha="center", va="center", zorder=2,
