@@ -13,6 +13,9 @@ Layout decisions
   are not allowed).  The link is generated, not committed (``docs/.gitignore``):
   there is one copy of every notebook, ``sphinx-build docs …`` works from a
   fresh clone, and nothing else in the repository has to know about Sphinx.
+  Each ``.md`` has a jupytext-paired ``.ipynb`` (no outputs) so that
+  ``jupyter lab notebooks/`` opens them as notebooks; the build reads only the
+  ``.md`` (``tests/test_notebooks.py`` keeps the pairs in sync).
 * myst-nb executes every notebook and every page that has ``{code-cell}``
   blocks on every build (``nb_execution_mode = "force"``) and fails on the
   first error, so the docs build is the test that the notebooks run and that
@@ -71,7 +74,8 @@ extensions = [
     "public_api",
 ]
 
-exclude_patterns = ["_build", "jupyter_execute", ".jupyter_cache", "**.ipynb_checkpoints", "notebooks/README.md"]
+exclude_patterns = ["_build", "jupyter_execute", ".jupyter_cache", "**.ipynb_checkpoints", "notebooks/README.md",
+                    "notebooks/*.ipynb"]  # the .md is built; its paired .ipynb is for opening in Jupyter
 
 # -- MyST and myst-nb ------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]

@@ -21,7 +21,7 @@ from .core.semirings import SEMIRINGS, path_weight, signed_log
 from .core.solver import path_sum
 from .views import explain, trace_table
 
-__all__ = ["baydin_lines", "demo_graph", "demo_lines", "main", "reps_graph", "reps_lines"]
+__all__ = ["baydin_lines", "demo_graph", "demo_lines", "main", "reps", "reps_graph", "reps_lines"]
 
 #: Edges of the demo DAG with a numeric weight each.
 DEMO_EDGES = [("s", "a", 2.0), ("s", "b", 1.0), ("a", "b", 0.5), ("a", "t", 3.0), ("b", "t", 4.0)]
@@ -101,31 +101,30 @@ def baydin_lines() -> list[str]:
     """Baydin et al.'s example at (2, 5): value, gradient, and the three trace tables."""
     g = trace(baydin, 2.0, 5.0, names=["x1", "x2"])
     x1bar, x2bar = g.jacobian(mode="reverse")
-    lines = ["Baydin et al.: y = ln x1 + x1·x2 − sin x2 at (x1, x2) = (2, 5)",
-             f"y = {g.value:.6g}, ∂y/∂x1 = {x1bar:.6g}, ∂y/∂x2 = {x2bar:.6g}", ""]
+    lines = ["Baydin et al.: f = ln x1 + x1·x2 − sin x2 at (x1, x2) = (2, 5)",
+             f"f = {g.value:.6g}, ∂f/∂x1 = {x1bar:.6g}, ∂f/∂x2 = {x2bar:.6g}", ""]
     for table in (trace_table(g, "primal"), trace_table(g, "forward", wrt="x1"), trace_table(g, "reverse")):
         lines += [*str(table).splitlines(), ""]
     return lines
 
 
-#: Reps's edge-labelled graph of f = (x + 4y)·((x + y)·y) at (3, 5): a = x + 4y, b = x + y, c = b·y.
-REPS_EDGES = [("x", "a", 1), ("y", "a", 4), ("x", "b", 1), ("y", "b", 1),
-              ("b", "c", 5), ("y", "c", 8), ("a", "f", 40), ("c", "f", 23)]
+def reps(x: Any, y: Any) -> Any:
+    """Reps's example f = (x + 4y)·((x + y)·y), traced as written: v_1 = 4y, v_2 = x + v_1, v_3 = x + y, …"""
+    return (x + 4 * y) * ((x + y) * y)
 
 
-def reps_graph() -> nx.DiGraph:
-    """Reps's graph, each edge u→v weighted with ∂v/∂u at (3, 5)."""
-    G = nx.DiGraph()
-    G.add_weighted_edges_from(REPS_EDGES)
-    return G
+def reps_graph() -> nx.MultiDiGraph:
+    """Reps's graph at (3, 5) as traced: nodes x, y, v_1 … v_5 (Baydin's names), each edge u→v weighted ∂v/∂u."""
+    g = trace(reps, 3.0, 5.0, names=["x", "y"])
+    return nx.relabel_nodes(g.to_networkx(), dict(enumerate(g.labels())))
 
 
 def reps_lines() -> list[str]:
-    """Every path behind ∂f/∂x and ∂f/∂y in Reps's graph."""
-    G = reps_graph()
+    """Every path behind ∂f/∂x and ∂f/∂y in Reps's graph (the lecture's 1·40 + 1·5·23 = 155)."""
+    g = trace(reps, 3.0, 5.0, names=["x", "y"])
     lines = ["Reps: f = (x + 4y)·((x + y)·y) at (x, y) = (3, 5), edges labelled with ∂v/∂u", ""]
     for wrt in ("x", "y"):
-        lines += [*str(explain(G, wrt)).splitlines(), ""]
+        lines += [*str(explain(g, wrt)).splitlines(), ""]
     return lines
 
 

@@ -61,7 +61,7 @@ def test_diff_json_schema_and_values(capsys):
 
 def test_diff_text(capsys):
     code, out, _ = run(capsys, "diff", BAYDIN, "--at", "x1=2", "x2=5")
-    assert code == 0 and "value: 11.6521" in out and "∂y/∂x1 = 5.5" in out and "∂y/∂x2 = 1.71634" in out
+    assert code == 0 and "value: 11.6521" in out and "∂f/∂x1 = 5.5" in out and "∂f/∂x2 = 1.71634" in out
 
 
 def test_diff_both_modes_trace_paths_verify_dot(capsys, tmp_path):

@@ -136,8 +136,21 @@ def _extras() -> set[str]:
 
 
 def _check_command(line: str, where: str) -> None:
+    if "&&" in line:  # a one-liner to paste: check each command
+        for part in line.split("&&"):
+            _check_command(part.strip(), where)
+        return
     argv = shlex.split(line)
-    if argv[:2] == ["pip", "install"]:
+    if (argv[:2] == ["python3", "-m"] and argv[2:3] == ["venv"]) or argv[:1] in (["."], ["source"]):
+        assert argv[-1].startswith(".venv"), f"{where}: `{line}`: the documented venv is .venv"
+    elif argv[:2] == ["jupyter", "lab"]:
+        for target in argv[2:]:
+            assert (ROOT / target).exists(), f"{where}: `{line}` opens {target}, which does not exist"
+    elif argv[:2] in (["python", "-m"], ["python3", "-m"]) and argv[2:3] == ["semiring_ad"]:
+        from semiring_ad.cli import main
+
+        assert main(argv[3:]) == 0, f"{where}: `{line}` failed"
+    elif argv[:2] == ["pip", "install"]:
         for spec in argv[2:]:
             for extra in re.findall(r"\[([^\]]+)\]", spec):
                 unknown = {e.strip() for e in extra.split(",")} - _extras()

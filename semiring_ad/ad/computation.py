@@ -82,8 +82,12 @@ class ComputationGraph:
                                          t.partials, levels=np.asarray(t.levels))
 
     def labels(self) -> list[str]:
-        """A label per node: the input's name, or ``v<i>`` for intermediates."""
-        return [lab if lab else f"v{i}" for i, lab in enumerate(self.tape.labels)]
+        """A name per node, Baydin's: an input's name (``x1``), the others ``v_1, v_2, …`` in tape order.
+
+        The same names as the trace tables, ``explain`` and ``draw``.
+        """
+        inputs, k = set(self.inputs), iter(range(1, len(self.tape) + 1))
+        return [self.tape.labels[i] if i in inputs else f"v_{next(k)}" for i in range(len(self.tape))]
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The graph view: nodes carry ``op``, ``value``, ``label``; edges ``weight`` = ∂v/∂u.

@@ -1,7 +1,8 @@
 """The conventions every view shares, so that a node, a value or a seed reads the same everywhere:
 
 * node names: inputs by their label (``x1``), other nodes ``v_1, v_2, …`` in
-  the Griewank/Baydin numbering (inputs are ``v_{1-n} … v_0``), outputs ``y``;
+  the Griewank/Baydin numbering (inputs are ``v_{1-n} … v_0``), outputs ``f``
+  (as in ``∂f/∂x``; ``y`` if an input is called ``f``);
 * values as text with 6 significant digits (at least the 4 the tables need),
   in LaTeX, and as JSON-ready plain values;
 * choosing an input/output and turning it (or a vector) into sweep seeds.
@@ -140,26 +141,24 @@ def baydin_indices(g: ComputationGraph) -> dict[int, int]:
 
 
 def node_names(g: ComputationGraph) -> dict[int, str]:
-    """Display names: an input's label (``x1``), else ``v_<Baydin index>``.
+    """Display names: an input's label (``x1``), else ``v_<Baydin index>`` (those of ``g.labels()``).
 
     >>> import semiring_ad as sad
     >>> node_names(sad.trace(lambda x1, x2: x1 * x2, 2.0, 5.0, names=["x1", "x2"]))
     {0: 'x1', 1: 'x2', 2: 'v_1'}
     """
-    labels = g.labels()
-    inputs = set(g.inputs)
-    return {i: labels[i] if i in inputs else f"v_{k}" for i, k in baydin_indices(g).items()}
+    return dict(enumerate(g.labels()))
 
 
 def output_names(g: ComputationGraph) -> dict[int, str]:
-    """Output names: ``y`` (``y_1, y_2, …`` for several), or ``f`` if an input is already called ``y``.
+    """Output names: ``f`` (``f_1, f_2, …`` for several), as in ``∂f/∂x``; ``y`` if an input is called ``f``.
 
     >>> import semiring_ad as sad
     >>> output_names(sad.trace(lambda x, y: [x * y, x + y], 2.0, 5.0, names=["x", "y"]))
     {2: 'f_1', 3: 'f_2'}
     """
     taken = {g.labels()[i] for i in g.inputs}
-    base = next(b for b in ("y", "f", "out", "output") if b not in taken)
+    base = next(b for b in ("f", "y", "out", "output") if b not in taken)
     if len(g.outputs) == 1:
         return {g.outputs[0]: base}
     return {o: f"{base}_{k + 1}" for k, o in enumerate(g.outputs)}

@@ -3,7 +3,8 @@
 This module owns the *evaluation trace* view of a
 :class:`~semiring_ad.ad.computation.ComputationGraph`: the forward primal trace, the
 forward tangent trace and the reverse adjoint trace, numbered as in Griewank &
-Walther and Baydin et al.: inputs ``v_{1-n} … v_0``, intermediates ``v_1, v_2, …``.
+Walther and Baydin et al.: inputs ``v_{1-n} … v_0``, intermediates ``v_1, v_2, …``,
+and the output ``f`` (Baydin's y: the library names the output ``f`` everywhere, as in ``∂f/∂x``).
 Every row carries its defining expression and its value; the rows are built
 in :mod:`semiring_ad.views.formulas`.
 
@@ -26,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..ad.computation import ComputationGraph
-from ..errors import TraceError
+from ..errors import InputError, TraceError
 from .format import (
     format_value,
     latex_value,
@@ -176,7 +177,8 @@ def trace_table(
         A trace (:func:`~semiring_ad.ad.tracing.trace`, or a parsed expression at a point).
     mode : {"forward", "reverse", "primal"}
         ``"primal"``: values; ``"forward"``: tangents (one forward sweep);
-        ``"reverse"``: adjoints with every accumulation step (one backward sweep).
+        ``"reverse"`` (or ``"backward"``, the solvers' word): adjoints with
+        every accumulation step (one backward sweep).
     wrt, tangent : optional
         Forward mode's seed: an input (node id or name; seed 1), or a tangent
         vector (sequence aligned with ``graph.inputs``, or ``{input: value}``).
@@ -188,6 +190,11 @@ def trace_table(
     Returns
     -------
     TraceTable
+
+    Raises
+    ------
+    InputError
+        For another ``mode``.
 
     Examples
     --------
@@ -210,13 +217,14 @@ def trace_table(
     v̇_4 = v̇_1 + v̇_2                = 5.5
     v̇_5 = v̇_4 - v̇_3                = 5.5
     ───────────────────────────────────────────
-    ẏ = v̇_5                        = 5.5
+    ḟ = v̇_5                        = 5.5
     >>> [round(r.value, 3) for r in trace_table(g, "reverse") if r.section == "outputs"]
     [5.5, 1.716]
     """
     if not isinstance(graph, ComputationGraph):
         raise TraceError(f"trace tables need a ComputationGraph (from trace or a parsed expression), "
                          f"got {type(graph).__name__}")
+    mode = {"backward": "reverse"}.get(mode, mode) if isinstance(mode, str) else mode
     sym = TraceSymbols(graph)
     if mode == "primal":
         return TraceTable(mode, _TITLES[mode], tuple(primal_rows(sym)))
@@ -226,4 +234,4 @@ def trace_table(
     if mode == "reverse":
         seeds = seed_map(graph, output, cotangent, "output")
         return _titled(mode, sym, adjoint_rows(sym, seeds), seeds, sym.y, BAR)
-    raise ValueError(f"mode must be 'forward', 'reverse' or 'primal', got {mode!r}")
+    raise InputError(f"mode must be 'forward', 'reverse' (or 'backward') or 'primal', got {mode!r}")
