@@ -53,6 +53,7 @@ from .ad.primitives import PRIMITIVES, Primitive, get_primitive, register_primit
 from .ad.tape import Tracer
 from .ad.tracing import trace
 from .core.backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
+from .core.elimination import eliminate, elimination_steps
 from .core.graph import CompiledGraph, compile_graph
 from .core.semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .core.semirings import (
@@ -72,6 +73,7 @@ from .core.semirings import (
 )
 from .core.solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
 from .errors import (
+    ConvergenceError,
     DomainError,
     EnumerationLimitError,
     ExpressionError,
@@ -80,6 +82,7 @@ from .errors import (
     MissingDependencyError,
     MissingWeightError,
     NodeNotFoundError,
+    NoStarError,
     NotADAGError,
     SemiringADError,
     SemiringLawError,
@@ -147,6 +150,8 @@ __all__ = [
     "VerificationError",
     "InputError",
     "MissingDependencyError",
+    "NoStarError",
+    "ConvergenceError",
     # semirings
     "Semiring",
     "Kernels",
@@ -180,6 +185,8 @@ __all__ = [
     "choose_backend",
     "explain_backend",
     "SweepResult",
+    "eliminate",
+    "elimination_steps",
     # primitives and math functions
     "PRIMITIVES",
     "Primitive",

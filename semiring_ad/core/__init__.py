@@ -11,11 +11,17 @@ views are built on it.  Data flows semiring → graph → solver → backends:
 * :mod:`~semiring_ad.core.graph` — validation and the compiled array form;
 * :mod:`~semiring_ad.core.solver` — forward and backward sweeps, path sums,
   path enumeration and the backend registry;
+* :mod:`~semiring_ad.core.stars` — the Kleene stars of the built-in semirings;
+  :mod:`~semiring_ad.core.eliminator` (the engine) and :mod:`~semiring_ad.core.elimination`
+  (:func:`eliminate`) — vertex elimination in any order;
+  :mod:`~semiring_ad.core.cyclic` — graphs with cycles (condensation + stars);
+  :mod:`~semiring_ad.core.chain` — optimal bracketing of a Jacobian chain;
 * :mod:`~semiring_ad.core.backends` — the vectorized NumPy/SciPy backends
   (registered when this package is imported).
 """
 
 from .backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
+from .elimination import eliminate, elimination_steps
 from .graph import CompiledGraph, WeightSpec, compile_graph
 from .semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .semirings import (
@@ -57,6 +63,8 @@ __all__ = [
     "choose_backend",
     "compile_graph",
     "counted",
+    "eliminate",
+    "elimination_steps",
     "enumerate_paths",
     "explain_backend",
     "get_semiring",
