@@ -53,6 +53,7 @@ from .ad.primitives import PRIMITIVES, Primitive, get_primitive, register_primit
 from .ad.tape import Tracer
 from .ad.tracing import trace
 from .core.backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
+from .core.chain import Bracketing, bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
 from .core.elimination import eliminate, elimination_steps
 from .core.graph import CompiledGraph, compile_graph
 from .core.semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
@@ -187,6 +188,11 @@ __all__ = [
     "SweepResult",
     "eliminate",
     "elimination_steps",
+    "Bracketing",
+    "bracketing_cost",
+    "forward_bracketing",
+    "optimal_bracketing",
+    "reverse_bracketing",
     # primitives and math functions
     "PRIMITIVES",
     "Primitive",

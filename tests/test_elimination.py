@@ -7,7 +7,10 @@
 * on a layered graph, forward-order elimination costs exactly seed 002's
   forward formula d_0 Σ_{l=2..L} d_l d_{l-1} and reverse order its reverse
   formula d_L Σ_{l=0..L-2} d_l d_{l+1} (counted multiplications);
-* errors: a bad explicit order, a cycle without a star.
+* errors: a bad explicit order, a cycle without a star;
+* the optimal bracketing of a Jacobian chain is the cheapest of all
+  bracketings (brute force, costs counted from NumPy's shapes), and forward /
+  reverse bracketing cost seed 002's formulas.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from itertools import pairwise
 
 import hypothesis.strategies as st
 import networkx as nx
+import numpy as np
 import pytest
 import strategies as strat
 from hypothesis import given
 
 from semiring_ad import COUNTING, PLUS_TIMES, SEMIRINGS, InputError, NoStarError, NotADAGError, counted, path_sum
+from semiring_ad.core.chain import bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
 from semiring_ad.core.elimination import ORDERS, eliminate, elimination_steps
 
 REGISTERED = sorted(SEMIRINGS)
@@ -158,3 +163,56 @@ def test_elimination_steps_end_in_the_eliminated_graph():
     assert {(u, v, d["weight"]) for u, v, d in last.edges(data=True)} == {
         (u, v, d["weight"]) for u, v, d in J.edges(data=True)}
     assert steps[0][1].number_of_nodes() == 6  # one vertex gone after the first step
+
+
+# -- optimal bracketing of a Jacobian chain ---------------------------------------------------
+
+
+def all_bracketings(i, j):
+    """Every bracketing of J_j ··· J_i (Catalan many), as trees: l or (later, earlier)."""
+    if i == j:
+        return [i]
+    return [(a, b) for k in range(i, j) for a in all_bracketings(k + 1, j) for b in all_bracketings(i, k)]
+
+
+def multiply_out(tree, mats):
+    """Evaluate a bracketing with NumPy, counting m·n·p per product from the shapes NumPy sees."""
+    if isinstance(tree, int):
+        return mats[tree], 0
+    (A, ca), (B, cb) = multiply_out(tree[0], mats), multiply_out(tree[1], mats)
+    return A @ B, ca + cb + A.shape[0] * A.shape[1] * B.shape[1]
+
+
+@given(st.lists(st.integers(1, 6), min_size=2, max_size=7), st.randoms(use_true_random=False))
+def test_optimal_bracketing_is_the_cheapest_of_all_by_brute_force(widths, rnd):
+    L = len(widths) - 1
+    mats = {l_: np.array([[rnd.uniform(-1, 1) for _ in range(widths[l_ - 1])] for _ in range(widths[l_])])
+            for l_ in range(1, L + 1)}
+    chain = mats[L]
+    for l_ in range(L - 1, 0, -1):
+        chain = chain @ mats[l_]
+    costs = {}
+    for tree in all_bracketings(1, L):
+        value, cost = multiply_out(tree, mats)
+        np.testing.assert_allclose(value, chain, atol=1e-9)
+        assert bracketing_cost(widths, tree) == cost
+        costs[tree] = cost
+    best = optimal_bracketing(widths)
+    assert best.cost == min(costs.values()) == costs[best.tree]
+    assert forward_bracketing(widths).cost == seed_002_forward(widths)
+    assert reverse_bracketing(widths).cost == seed_002_reverse(widths)
+    assert best.cost <= min(seed_002_forward(widths), seed_002_reverse(widths))
+
+
+def test_bracketing_of_a_long_chain_needs_no_recursion():
+    widths = [3] * 3001
+    b = forward_bracketing(widths)
+    assert b.cost == seed_002_forward(widths)
+    assert optimal_bracketing([2, 3] * 40).cost <= reverse_bracketing([2, 3] * 40).cost
+
+
+def test_bad_widths_and_trees_are_named():
+    with pytest.raises(InputError, match="positive integers"):
+        optimal_bracketing([3])
+    with pytest.raises(InputError, match="adjacent"):
+        bracketing_cost([1, 2, 3, 4], (3, 1))

@@ -21,6 +21,7 @@ views are built on it.  Data flows semiring → graph → solver → backends:
 """
 
 from .backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
+from .chain import Bracketing, bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
 from .elimination import eliminate, elimination_steps
 from .graph import CompiledGraph, WeightSpec, compile_graph
 from .semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
@@ -43,6 +44,11 @@ from .solver import BACKENDS, enumerate_paths, path_sum, register_backend, solve
 
 __all__ = [
     "BACKENDS",
+    "Bracketing",
+    "bracketing_cost",
+    "forward_bracketing",
+    "optimal_bracketing",
+    "reverse_bracketing",
     "COUNTING",
     "LOG",
     "MAX_PLUS",
