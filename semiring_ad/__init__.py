@@ -15,6 +15,7 @@ that solver in the semiring of real numbers.
 # module now, so that the import system never binds it over the function later, and drop the binding:
 # the name then resolves through __getattr__ below to the function.
 from . import verify as _former_verify_module  # noqa: F401
+from .ad.accumulation import AccumulationCosts, accumulation_costs
 from .ad.api import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
 from .ad.computation import ComputationGraph
 from .ad.dual import DUAL, Dual
@@ -244,6 +245,8 @@ __all__ = [
     "hessian",
     "hvp",
     "vmap_grad",
+    "accumulation_costs",
+    "AccumulationCosts",
     # SymPy in and out, verification
     "SymbolicGraph",
     "from_sympy",

@@ -10,21 +10,36 @@
 * errors: a bad explicit order, a cycle without a star;
 * the optimal bracketing of a Jacobian chain is the cheapest of all
   bracketings (brute force, costs counted from NumPy's shapes), and forward /
-  reverse bracketing cost seed 002's formulas.
+  reverse bracketing cost seed 002's formulas;
+* ``jacobian(f, mode="elimination")`` in every order equals ``sympy.diff`` on
+  random expressions, and ``accumulation_costs`` reports counted eliminations.
 """
 
 from __future__ import annotations
 
 from itertools import pairwise
 
+import expressions as ex
 import hypothesis.strategies as st
 import networkx as nx
 import numpy as np
 import pytest
 import strategies as strat
-from hypothesis import given
+import sympy
+from hypothesis import given, settings
 
-from semiring_ad import COUNTING, PLUS_TIMES, SEMIRINGS, InputError, NoStarError, NotADAGError, counted, path_sum
+import semiring_ad as sad
+from semiring_ad import (
+    COUNTING,
+    PLUS_TIMES,
+    SEMIRINGS,
+    InputError,
+    NoStarError,
+    NotADAGError,
+    accumulation_costs,
+    counted,
+    path_sum,
+)
 from semiring_ad.core.chain import bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
 from semiring_ad.core.elimination import ORDERS, eliminate, elimination_steps
 
@@ -216,3 +231,50 @@ def test_bad_widths_and_trees_are_named():
         optimal_bracketing([3])
     with pytest.raises(InputError, match="adjacent"):
         bracketing_cost([1, 2, 3, 4], (3, 1))
+
+
+# -- the AD side: jacobian(mode="elimination") and accumulation_costs ------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_elimination_jacobian_equals_sympy_diff_in_every_order(data):
+    e1, point = data.draw(ex.expression_and_point(n_vars=3), label="e1")
+    e2 = data.draw(ex.expressions(n_vars=3).filter(lambda e: ex.kink_distance(e, point) > ex.KINK_MARGIN),
+                   label="e2")
+    f1, f2 = ex.as_function(e1), ex.as_function(e2)
+    xyz = sympy.symbols("x0:3")
+
+    def f(x, y, z):
+        a, b = f1(x, y, z), f2(x, y, z)
+        return [a, b, a * b]  # an output that feeds another output: a kept vertex in the middle
+
+    s1, s2 = ex.as_sympy(e1, xyz), ex.as_sympy(e2, xyz)
+    want = np.array([[ex.sympy_value(ex.real_diff(e, v), xyz, point) for v in xyz] for e in (s1, s2, s1 * s2)])
+    for order in ORDERS:
+        got = sad.jacobian(f, argnums=(0, 1, 2), mode="elimination", order=order)(*point)
+        np.testing.assert_allclose(np.stack(got, axis=-1), want, rtol=1e-7, atol=1e-9)
+
+
+def test_accumulation_costs_table_matches_counted_elimination_on_a_layered_function():
+    """A two-layer map built from scalars: its graph is seed 002's chain of dense factors (with sums as
+    extra vertices), and the table's rows are the counts of eliminating it in each order."""
+    W1 = np.arange(1.0, 7.0).reshape(3, 2) / 10
+    W2 = np.arange(1.0, 7.0).reshape(2, 3) / 10
+
+    def f(x):
+        h = [sad.tanh(sum(W1[i, j] * x[j] for j in range(2))) for i in range(3)]
+        return [sum(W2[k, i] * h[i] for i in range(3)) for k in range(2)]
+
+    table = accumulation_costs(f, [0.3, -0.2])
+    g = sad.trace(f, [0.3, -0.2])
+    for order in ORDERS:
+        c = counted(PLUS_TIMES)
+        eliminate(g.to_networkx(), c, order=order, keep=set(g.inputs) | set(g.outputs))
+        assert table[order] == c.counter.times
+    assert table.best in ORDERS and table[table.best] == min(table[o] for o in ORDERS)
+    assert "markowitz" in str(table) and "| min_fill |" in table.to_markdown() and "<table>" in table._repr_html_()
+    with pytest.raises(KeyError):
+        table["sideways"]
+    J = sad.jacobian(f, mode="elimination")([0.3, -0.2])
+    np.testing.assert_allclose(J, sad.jacfwd(f)([0.3, -0.2]))
