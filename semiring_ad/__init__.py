@@ -19,6 +19,7 @@ from .ad.accumulation import AccumulationCosts, accumulation_costs
 from .ad.api import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
 from .ad.computation import ComputationGraph
 from .ad.dual import DUAL, Dual
+from .ad.fixed_point import fixed_point
 from .ad.functions import (
     abs,
     absolute,
@@ -247,6 +248,7 @@ __all__ = [
     "vmap_grad",
     "accumulation_costs",
     "AccumulationCosts",
+    "fixed_point",
     # SymPy in and out, verification
     "SymbolicGraph",
     "from_sympy",
