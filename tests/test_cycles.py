@@ -6,6 +6,7 @@
 * OR_AND equals ``nx.transitive_closure``;
 * PLUS_TIMES with spectral radius < 1 equals ``numpy.linalg.solve(I - A, …)``
   forward, backward and per pair; SYMBOLIC equals SymPy's linear solve;
+* non-commutative 2×2 matrix weights keep path order through the star;
 * semirings without a star (COUNTING, PATHS) still refuse cycles, naming one;
 * acyclic graphs never reach the cyclic code.
 """
@@ -35,6 +36,7 @@ from semiring_ad import (
     SYMBOLIC,
     NoStarError,
     NotADAGError,
+    Semiring,
     path_sum,
     path_weight,
     solve_backward,
@@ -218,3 +220,34 @@ def test_a_ring_of_twenty_thousand_nodes_is_one_component_solved_in_linear_time(
     P = nx.DiGraph()
     P.add_weighted_edges_from((i, (i + 1) % n, 0.5) for i in range(n))
     assert path_sum(P, PLUS_TIMES, 0, 0) == pytest.approx(1 / (1 - 0.5**n))
+
+
+@settings(max_examples=30, deadline=None)
+@given(digraphs(max_nodes=5, weights=st.integers(0, 10**6)))
+def test_products_keep_path_order_on_cycles_with_matrix_weights(G):
+    """2×2 matrices under (+, @) do not commute; with star A* = (I - A)^-1 the path sum s -> t is block
+    (s, t) of (I - M)^-1 for the block matrix M of the edges (NumPy's inverse is the oracle)."""
+    rng = np.random.default_rng(len(G) + G.number_of_edges())
+    blocks = {e: rng.uniform(-1, 1, (2, 2)) for e in G.edges}
+    n = len(G)
+    M = np.zeros((2 * n, 2 * n))
+    for (u, v), B in blocks.items():
+        M[2 * u:2 * u + 2, 2 * v:2 * v + 2] = B
+    rho = max(abs(np.linalg.eigvals(M))) if n else 0.0
+    scale = 0.8 / rho if rho > 0.8 else 1.0
+    for e in blocks:
+        blocks[e] = blocks[e] * scale
+    M *= scale
+    I2 = np.eye(2)
+    MAT = Semiring("matrices", np.add, np.matmul, np.zeros((2, 2)), I2, commutative=False,
+                   equal=lambda a, b: np.allclose(a, b, atol=1e-9), star=lambda a: np.linalg.inv(I2 - a))
+    inv = np.linalg.inv(np.eye(2 * n) - M)
+    w = lambda u, v, d: blocks[u, v]  # noqa: E731
+    for s in G:
+        forward = solve_forward(G, MAT, s, weight=w)
+        backward = solve_backward(G, MAT, s, weight=w)
+        for t in G:
+            np.testing.assert_allclose(forward[t], inv[2 * s:2 * s + 2, 2 * t:2 * t + 2], atol=1e-9)
+            np.testing.assert_allclose(backward[t], inv[2 * t:2 * t + 2, 2 * s:2 * s + 2], atol=1e-9)
+            np.testing.assert_allclose(path_sum(G, MAT, s, t, weight=w), inv[2 * s:2 * s + 2, 2 * t:2 * t + 2],
+                                       atol=1e-9)
