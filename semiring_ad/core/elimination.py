@@ -14,8 +14,9 @@ step sums over cycles: this is the algebraic path problem (Lehmann 1977).
 
 Products are formed in path order and never reordered, so ``PATHS`` and
 matrix weights are safe.  With :func:`~semiring_ad.core.semiring.counted`
-the semiring's counter holds the order's cost.  The engine here is also what
-:mod:`~semiring_ad.core.cyclic` uses inside strongly connected components.
+the semiring's counter holds the order's cost.  The engine is in
+:mod:`~semiring_ad.core.eliminator`; :mod:`~semiring_ad.core.cyclic` uses it
+inside strongly connected components.
 """
 
 from __future__ import annotations
