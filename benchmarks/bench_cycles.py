@@ -27,18 +27,18 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from pathlib import Path  # noqa: E402
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
 
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-import scipy.sparse as sp  # noqa: E402
-from scipy.sparse.csgraph import dijkstra  # noqa: E402
-from scipy.sparse.linalg import spsolve  # noqa: E402
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.linalg import spsolve
 
 try:
     import semiring_ad
@@ -46,7 +46,7 @@ except ModuleNotFoundError:  # run as a script from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import semiring_ad
 
-from semiring_ad import MIN_PLUS, PLUS_TIMES, solve_forward  # noqa: E402
+from semiring_ad import MIN_PLUS, PLUS_TIMES, solve_forward
 
 NODES = 100_000
 BLOCK = 10
@@ -74,7 +74,7 @@ def blocks(n: int, block: int, dag_edges: int, seed: int = 0) -> tuple[np.ndarra
 
 
 def torus(n: int) -> tuple[np.ndarray, np.ndarray]:
-    side = max(2, int(round(n ** 0.5)))
+    side = max(2, round(n ** 0.5))
     idx = np.arange(side * side).reshape(side, side)
     right, down = np.roll(idx, -1, axis=1), np.roll(idx, -1, axis=0)
     src = np.concatenate([idx.ravel(), right.ravel(), idx.ravel(), down.ravel()])

@@ -27,6 +27,9 @@ from .semiring import Semiring
 
 __all__ = ["cyclic_path_sum", "cyclic_solve"]
 
+_SMALL = 16
+"""Components of at most this many vertices are eliminated in their given order (fill at most 16² edges)."""
+
 
 class _Source:
     """The super-source whose edge into v carries v's incoming value b(v)."""
@@ -120,8 +123,10 @@ def _solve_component(G: nx.DiGraph, s: Semiring, b: dict, inside: list, reverse:
         engine.add_edge(source, v, x)
     nodes = [v for v in engine.succ if v is not source]
     rank = {v: i for i, v in enumerate(nodes)}
+    # Markowitz keeps the fill of a large component low (a ring stays a ring); a small one is cheaper as it comes.
+    order = nodes if len(nodes) <= _SMALL else elimination_order(engine, nodes, "markowitz", rank.__getitem__)
     steps = []
-    for v in elimination_order(engine, nodes, "markowitz", rank.__getitem__):
+    for v in order:
         steps.append((v, *engine.eliminate(v)))
     x: dict[Hashable, Any] = {source: ONE}
     plus, mul = s.plus, engine.mul
