@@ -60,12 +60,10 @@ def elimination_jacobian(g: ComputationGraph, order: str | Sequence[Hashable] = 
 class AccumulationCosts:
     """Multiplications (and additions) of Jacobian accumulation by vertex elimination, per order.
 
-    Attributes
-    ----------
-    rows : tuple of (order, multiplications, additions)
-        One row per order, in the order asked.
-    n_inputs, n_outputs, n_nodes, n_edges : int
-        The traced graph's size.
+    ``rows`` holds one ``(order, multiplications, additions)`` per order, in
+    the order asked; ``n_inputs``, ``n_outputs``, ``n_nodes`` and ``n_edges``
+    give the traced graph's size.  ``table["markowitz"]`` is that order's
+    number of multiplications.
     """
 
     rows: tuple[tuple[str, int, int], ...]

@@ -71,7 +71,7 @@ def _iterate(g: Callable[..., Any], x0: float, params: tuple, tol: float, max_it
 
 
 def fixed_point(g: Callable[..., Any], x0: Any, *params: Any, tol: float = 1e-12, max_iter: int = 10_000) -> Any:
-    """The fixed point x* = g(x*, *params), differentiable in ``params`` by the implicit-function theorem.
+    """The fixed point ``x = g(x, *params)``, differentiable in ``params`` by the implicit-function theorem.
 
     Parameters
     ----------
@@ -90,7 +90,7 @@ def fixed_point(g: Callable[..., Any], x0: Any, *params: Any, tol: float = 1e-12
     Returns
     -------
     float or traced value
-        x*.  Inside ``grad``/``jacfwd``/``jacrev`` (nested too) it is one
+        The fixed point.  Inside ``grad``/``jacfwd``/``jacrev`` (nested too) it is one
         node whose partial with respect to θ_i is ∂g/∂θ_i · (1 − ∂g/∂x)^-1,
         the star of the loop x → x.
 
