@@ -40,6 +40,7 @@ from semiring_ad import (
     SEMIRINGS,
     SIGNED_LOG,
     SYMBOLIC,
+    NodeNotFoundError,
     NoStarError,
     NotADAGError,
     Semiring,
@@ -323,3 +324,11 @@ def test_bench_cycles_runs_at_tiny_scale(capsys):
     out = capsys.readouterr().out
     assert "| family | semiring |" in out and {r["family"] for r in rows} == {"blocks", "torus"}
     assert all(r["ours"] > 0 and r["peer_t"] > 0 for r in rows)
+
+
+def test_unknown_nodes_on_a_cyclic_graph_are_named():
+    G = nx.DiGraph([("a", "b", {"weight": 0.5}), ("b", "a", {"weight": 0.5})])
+    for solve in (lambda: solve_forward(G, PLUS_TIMES, "zz"), lambda: solve_backward(G, PLUS_TIMES, "zz"),
+                  lambda: path_sum(G, PLUS_TIMES, "a", "zz")):
+        with pytest.raises(NodeNotFoundError, match="'zz'"):
+            solve()
