@@ -15,9 +15,11 @@ that solver in the semiring of real numbers.
 # module now, so that the import system never binds it over the function later, and drop the binding:
 # the name then resolves through __getattr__ below to the function.
 from . import verify as _former_verify_module  # noqa: F401
+from .ad.accumulation import AccumulationCosts, accumulation_costs
 from .ad.api import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
 from .ad.computation import ComputationGraph
 from .ad.dual import DUAL, Dual
+from .ad.fixed_point import fixed_point
 from .ad.functions import (
     abs,
     absolute,
@@ -53,6 +55,8 @@ from .ad.primitives import PRIMITIVES, Primitive, get_primitive, register_primit
 from .ad.tape import Tracer
 from .ad.tracing import trace
 from .core.backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
+from .core.chain import Bracketing, bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
+from .core.elimination import eliminate, elimination_steps
 from .core.graph import CompiledGraph, compile_graph
 from .core.semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .core.semirings import (
@@ -73,6 +77,7 @@ from .core.semirings import (
 )
 from .core.solver import enumerate_paths, path_sum, register_backend, solve_backward, solve_forward, sweep
 from .errors import (
+    ConvergenceError,
     DomainError,
     EnumerationLimitError,
     ExpressionError,
@@ -81,6 +86,7 @@ from .errors import (
     MissingDependencyError,
     MissingWeightError,
     NodeNotFoundError,
+    NoStarError,
     NotADAGError,
     SemiringADError,
     SemiringLawError,
@@ -148,6 +154,8 @@ __all__ = [
     "VerificationError",
     "InputError",
     "MissingDependencyError",
+    "NoStarError",
+    "ConvergenceError",
     # semirings
     "Semiring",
     "Kernels",
@@ -182,6 +190,13 @@ __all__ = [
     "choose_backend",
     "explain_backend",
     "SweepResult",
+    "eliminate",
+    "elimination_steps",
+    "Bracketing",
+    "bracketing_cost",
+    "forward_bracketing",
+    "optimal_bracketing",
+    "reverse_bracketing",
     # primitives and math functions
     "PRIMITIVES",
     "Primitive",
@@ -233,6 +248,9 @@ __all__ = [
     "hessian",
     "hvp",
     "vmap_grad",
+    "accumulation_costs",
+    "AccumulationCosts",
+    "fixed_point",
     # SymPy in and out, verification
     "SymbolicGraph",
     "from_sympy",

@@ -26,6 +26,8 @@ __all__ = [
     "UnknownPrimitiveError",
     "UnknownSemiringError",
     "VerificationError",
+    "NoStarError",
+    "ConvergenceError",
 ]
 
 
@@ -125,3 +127,28 @@ class InputError(SemiringADError, ValueError):
 
 class MissingDependencyError(SemiringADError, ImportError):
     """An optional program or package is needed (Graphviz's ``dot``, matplotlib); the message says which."""
+
+
+class NoStarError(NotADAGError):
+    """A cycle's path sum does not exist in the semiring; ``cycle`` names it and ``semiring`` the semiring.
+
+    Raised when a graph with a cycle is solved in a semiring without a Kleene
+    star (``COUNTING``, ``PATHS``: infinitely many paths), or whose star of the
+    cycle's weight is infinite (a negative cycle in ``MIN_PLUS``, a loop of
+    weight 1 in ``PLUS_TIMES``).  It is a :class:`NotADAGError`, so code that
+    catches "this graph has a cycle" keeps working; ``value`` is the weight
+    whose star failed, when known.
+    """
+
+    def __init__(self, message: str, cycle: list | None = None, semiring: str = "", value: object = None) -> None:
+        super().__init__(message, cycle)
+        self.semiring = semiring
+        self.value = value
+
+
+class ConvergenceError(SemiringADError):
+    """An iteration (``fixed_point``) did not converge; ``last`` holds its last iterates."""
+
+    def __init__(self, message: str, last: tuple = ()) -> None:
+        super().__init__(message)
+        self.last = last

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.solver import sweep
 from ..errors import TraceError
+from .accumulation import elimination_jacobian
 from .computation import (
     ComputationGraph,
     _concrete,
@@ -190,12 +191,16 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
 
 
 
-def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
+             order: str | Sequence[Any] = "markowitz") -> Callable[..., Any]:
     """The Jacobian of ``f``: ``(m, n)`` for f: ℝⁿ → ℝᵐ (output shape + input shape).
 
     ``mode="forward"`` solves from the inputs (cheap for few inputs),
     ``"reverse"`` from the outputs (cheap for few outputs), ``"auto"`` picks
-    the side with fewer seeds.  Both give the same numbers: the same path sums.
+    the side with fewer seeds.  ``"elimination"`` eliminates the intermediate
+    vertices in ``order`` (``"forward"``, ``"reverse"``, ``"markowitz"``,
+    ``"min_fill"`` or a list of tape positions; see ``accumulation_costs``).
+    All give the same numbers: the same path sums.
 
     >>> import semiring_ad as sad
     >>> f = lambda x: [x[0] * x[1], sad.sin(x[0])]
@@ -207,7 +212,7 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") ->
 
     def jac(*args: Any) -> Any:
         g = trace(f, *args, argnums=nums)
-        flat = _jacobian_matrix(g, mode)
+        flat = elimination_jacobian(g, order) if mode == "elimination" else _jacobian_matrix(g, mode)
         lead = () if g.out_shape is None else g.out_shape
         pieces, start = [], 0
         for shape in g.in_shapes:

@@ -11,11 +11,18 @@ views are built on it.  Data flows semiring → graph → solver → backends:
 * :mod:`~semiring_ad.core.graph` — validation and the compiled array form;
 * :mod:`~semiring_ad.core.solver` — forward and backward sweeps, path sums,
   path enumeration and the backend registry;
+* :mod:`~semiring_ad.core.stars` — the Kleene stars of the built-in semirings;
+  :mod:`~semiring_ad.core.eliminator` (the engine) and :mod:`~semiring_ad.core.elimination`
+  (:func:`eliminate`) — vertex elimination in any order;
+  :mod:`~semiring_ad.core.cyclic` — graphs with cycles (condensation + stars);
+  :mod:`~semiring_ad.core.chain` — optimal bracketing of a Jacobian chain;
 * :mod:`~semiring_ad.core.backends` — the vectorized NumPy/SciPy backends
   (registered when this package is imported).
 """
 
 from .backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
+from .chain import Bracketing, bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
+from .elimination import eliminate, elimination_steps
 from .graph import CompiledGraph, WeightSpec, compile_graph
 from .semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .semirings import (
@@ -38,6 +45,11 @@ from .solver import BACKENDS, enumerate_paths, path_sum, register_backend, solve
 
 __all__ = [
     "BACKENDS",
+    "Bracketing",
+    "bracketing_cost",
+    "forward_bracketing",
+    "optimal_bracketing",
+    "reverse_bracketing",
     "COUNTING",
     "LOG",
     "MAX_PLUS",
@@ -58,6 +70,8 @@ __all__ = [
     "choose_backend",
     "compile_graph",
     "counted",
+    "eliminate",
+    "elimination_steps",
     "enumerate_paths",
     "explain_backend",
     "get_semiring",

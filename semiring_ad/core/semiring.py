@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SemiringLawError
+from ..errors import NoStarError, SemiringLawError
 
 __all__ = ["Kernels", "OpCounter", "Semiring", "check_laws", "counted", "product"]
 
@@ -89,6 +89,11 @@ class Semiring:
     guard : callable, optional
         Called by the solver as ``guard(cg, seeds, direction, active)`` before
         each sweep, to refuse one that cannot fit (see :data:`~semiring_ad.core.semirings.PATHS`).
+    star : callable, optional
+        The Kleene star a* = 1 ⊕ a ⊕ a⊗a ⊕ …, the path sum of any number of
+        turns round a cycle of weight a.  It raises
+        :class:`~semiring_ad.errors.NoStarError` where the sum is infinite.
+        ``None`` (the default): cycles have no path sum in this semiring.
 
     Examples
     --------
@@ -116,6 +121,7 @@ class Semiring:
     equal: Callable[[Any, Any], bool] | None = field(default=None, repr=False)
     counter: OpCounter | None = field(default=None, repr=False)
     guard: Callable[..., None] | None = field(default=None, repr=False)
+    star: Callable[[Any], Any] | None = field(default=None, repr=False)
 
     def sum(self, values: Iterable[Any]) -> Any:
         """⊕ of all ``values`` (the semiring's zero for none), left to right."""
@@ -169,6 +175,9 @@ def product(s: Semiring, t: Semiring) -> Semiring:
     def equal(a: tuple, b: tuple) -> bool:
         return _equal(s, a[0], b[0]) and _equal(t, a[1], b[1])
 
+    def star(a: tuple) -> tuple:
+        return (s.star(a[0]), t.star(a[1]))
+
     return Semiring(
         f"{s.name}×{t.name}",
         plus,
@@ -180,6 +189,7 @@ def product(s: Semiring, t: Semiring) -> Semiring:
         description=f"({s.description}; {t.description})",
         notation=tuple(f"({a}, {b})" for a, b in zip(s.notation, t.notation)),
         equal=equal,
+        star=star if s.star is not None and t.star is not None else None,
     )
 
 
@@ -234,7 +244,9 @@ def check_laws(
 
     Checks both identities, annihilation by 0, associativity of ⊕ and ⊗,
     commutativity of ⊕, both distributive laws, idempotence of ⊕ where
-    claimed and commutativity of ⊗ only where claimed.  Floats compare with
+    claimed, commutativity of ⊗ only where claimed and, if the semiring has
+    a star, a* = 1 ⊕ a ⊗ a* = 1 ⊕ a* ⊗ a on every sample whose star exists
+    (the others must raise :class:`~semiring_ad.errors.NoStarError`).  Floats compare with
     ``math.isclose(rel_tol, abs_tol)`` (floating-point ⊕ and ⊗ are only
     approximately associative and distributive); ``semiring.equal`` overrides.
 
@@ -274,6 +286,7 @@ def check_laws(
             fail("annihilation (0 ⊗ a = 0 = a ⊗ 0)", (a,), s.times(z, a), s.times(a, z))
         if s.idempotent and not eq(s.plus(a, a), a):
             fail("idempotence of ⊕ (a ⊕ a = a)", (a,), s.plus(a, a))
+        _check_star(s, a, eq, fail)
     for a, b in itertools.product(samples, repeat=2):
         if not eq(s.plus(a, b), s.plus(b, a)):
             fail("commutativity of ⊕", (a, b), s.plus(a, b), s.plus(b, a))
@@ -292,3 +305,16 @@ def check_laws(
         lhs, rhs = s.times(s.plus(a, b), c), s.plus(s.times(a, c), s.times(b, c))
         if not eq(lhs, rhs):
             fail("right distributivity ((a ⊕ b) ⊗ c = a⊗c ⊕ b⊗c)", (a, b, c), lhs, rhs)
+
+
+def _check_star(s: Semiring, a: Any, eq: Callable[[Any, Any], bool], fail: Callable[..., None]) -> None:
+    """The star law a* = 1 ⊕ a ⊗ a* = 1 ⊕ a* ⊗ a, where a* exists."""
+    if s.star is None:
+        return
+    try:
+        st = s.star(a)
+    except NoStarError:
+        return
+    left, right = s.plus(s.one, s.times(a, st)), s.plus(s.one, s.times(st, a))
+    if not (eq(left, st) and eq(right, st)):
+        fail("the star law (a* = 1 ⊕ a ⊗ a* = 1 ⊕ a* ⊗ a)", (a,), st, left, right)

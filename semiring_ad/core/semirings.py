@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import UnknownSemiringError
 from .pathsets import PATHS_LIMIT, PathBudget
 from .semiring import Kernels, Semiring
+from .stars import _log_star, _max_plus_star, _max_times_star, _min_plus_star, _or_star, _real_star, _signed_log_star
 
 __all__ = [
     "COUNTING",
@@ -70,7 +71,8 @@ def _concat(a: frozenset, b: frozenset) -> frozenset:
 def _symbolic_equal(a: Any, b: Any) -> bool:
     import sympy
 
-    return sympy.expand(a - b) == 0
+    d = sympy.expand(a - b)
+    return d == 0 or sympy.cancel(sympy.together(d)) == 0  # rational functions (stars) need cancel
 
 
 def path_weight(u: Any, v: Any, data: Any = None) -> frozenset:
@@ -93,6 +95,7 @@ PLUS_TIMES = Semiring(
     description="sum over paths of the product of weights (derivatives, (I - A)^-1)",
     notation=("+", "×", "0", "1"),
     kernels=Kernels(np.add, np.multiply, np.float64),
+    star=_real_star,
 )
 """(+, ×, 0, 1) over anything that adds and multiplies: floats, ints,
 Fractions, complex numbers, NumPy arrays.  Bauer's formula: the answer is the
@@ -121,6 +124,7 @@ MIN_PLUS = Semiring(
     description="length of the shortest path",
     notation=("min", "+", "inf", "0"),
     kernels=Kernels(np.minimum, np.add, np.float64),
+    star=_min_plus_star,
 )
 """(min, +, +inf, 0), the tropical semiring: shortest path lengths."""
 
@@ -134,6 +138,7 @@ MAX_PLUS = Semiring(
     description="length of the longest (critical) path",
     notation=("max", "+", "-inf", "0"),
     kernels=Kernels(np.maximum, np.add, np.float64),
+    star=_max_plus_star,
 )
 """(max, +, -inf, 0): longest/critical path lengths (``nx.dag_longest_path_length``)."""
 
@@ -147,6 +152,7 @@ MAX_TIMES = Semiring(
     description="probability of the most probable path (Viterbi), weights >= 0",
     notation=("max", "×", "0", "1"),
     kernels=Kernels(np.maximum, np.multiply, np.float64),
+    star=_max_times_star,
 )
 """(max, ×, 0, 1) on non-negative reals: the Viterbi semiring."""
 
@@ -160,6 +166,7 @@ OR_AND = Semiring(
     description="whether any path exists (reachability, sparsity patterns)",
     notation=("or", "and", "False", "True"),
     kernels=Kernels(np.logical_or, np.logical_and, np.bool_),
+    star=_or_star,
 )
 """(or, and, False, True), the Boolean semiring: reachability.  Weights are bools."""
 
@@ -172,6 +179,7 @@ LOG = Semiring(
     description="log of the sum over paths of the product of exp(weights), without overflow",
     notation=("logaddexp", "+", "-inf", "0"),
     kernels=Kernels(np.logaddexp, np.add, np.float64),
+    star=_log_star,
 )
 """(logaddexp, +, -inf, 0): PLUS_TIMES on logarithms.  Weights are log-weights."""
 
@@ -225,6 +233,7 @@ SIGNED_LOG = Semiring(
     description="sum over paths of products of signed weights, as (sign, log|value|): no overflow",
     notation=("signed logaddexp", "(×, +)", "(0, -inf)", "(1, 0)"),
     equal=_signed_log_equal,
+    star=_signed_log_star,
 )
 """PLUS_TIMES on (sign, log|x|) pairs: products of thousands of factors neither
 overflow nor lose their sign.  Convert weights with :func:`signed_log`.  The
@@ -289,6 +298,7 @@ def _make_symbolic() -> Semiring:
         description="the sum of products as a SymPy expression",
         notation=("+", "×", "0", "1"),
         equal=_symbolic_equal,
+        star=lambda a: _real_star(a, "symbolic"),
     )
 
 

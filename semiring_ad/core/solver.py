@@ -28,7 +28,8 @@ from typing import Any, Protocol
 import networkx as nx
 import numpy as np
 
-from ..errors import GraphTypeError, NodeNotFoundError
+from ..errors import GraphTypeError, NodeNotFoundError, NotADAGError
+from .cyclic import cyclic_path_sum, cyclic_solve
 from .graph import CompiledGraph, WeightSpec, _topological_order, compile_graph
 from .semiring import Semiring
 from .semirings import get_semiring
@@ -206,7 +207,8 @@ def solve_forward(
     Parameters
     ----------
     G : networkx.DiGraph or CompiledGraph
-        The weighted DAG (``weight`` is ignored for a compiled graph).
+        The weighted DAG (``weight`` is ignored for a compiled graph).  A
+        graph with cycles is solved if the semiring has a Kleene star.
     semiring : Semiring or str
         The semiring, or its name in ``SEMIRINGS``.
     sources : node or dict
@@ -236,7 +238,10 @@ def solve_forward(
     459
     """
     s = get_semiring(semiring)
-    cg = _compile(G, weight)
+    try:
+        cg = _compile(G, weight)
+    except NotADAGError:  # a cycle: solved with the semiring's star (core/cyclic.py), or named
+        return cyclic_solve(G, s, sources, "forward", weight=weight)
     vals = sweep(cg, s, _positions(cg, sources, s, "source"), "forward", backend=backend)
     return _as_dict(cg, s, vals)
 
@@ -265,7 +270,10 @@ def solve_backward(
     (155, 459)
     """
     s = get_semiring(semiring)
-    cg = _compile(G, weight)
+    try:
+        cg = _compile(G, weight)
+    except NotADAGError:  # a cycle: solved with the semiring's star (core/cyclic.py), or named
+        return cyclic_solve(G, s, targets, "backward", weight=weight)
     vals = sweep(cg, s, _positions(cg, targets, s, "target"), "backward", backend=backend)
     return _as_dict(cg, s, vals)
 
@@ -319,7 +327,12 @@ def path_sum(
     [(('s', 'a'), ('a', 't')), (('s', 't'),)]
     """
     s = get_semiring(semiring)
-    cg = _compile(G, weight)
+    try:
+        cg = _compile(G, weight)
+    except NotADAGError:  # a cycle: solved with the semiring's star (core/cyclic.py), or named
+        if method == "enumerate":
+            raise
+        return cyclic_path_sum(G, s, source, target, weight=weight)
     i = next(iter(_positions(cg, source, s, "source")))
     j = next(iter(_positions(cg, target, s, "target")))
     if method == "enumerate":
