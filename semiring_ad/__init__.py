@@ -15,6 +15,9 @@ that solver in the semiring of real numbers.
 # module now, so that the import system never binds it over the function later, and drop the binding:
 # the name then resolves through __getattr__ below to the function.
 from . import verify as _former_verify_module  # noqa: F401
+
+# -- array-valued AD (issue 11): LINEAR, linear maps, and the opt-in array tracer ``semiring_ad.arrays``
+from .ad import arrays as arrays  # the namespace semiring_ad.arrays (a module: not in __all__)
 from .ad.api import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
 from .ad.computation import ComputationGraph
 from .ad.dual import DUAL, Dual
@@ -54,6 +57,8 @@ from .ad.tape import Tracer
 from .ad.tracing import trace
 from .core.backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
 from .core.graph import CompiledGraph, compile_graph
+from .core.linear import LinearMap
+from .core.linear_semiring import LINEAR, as_linear_map
 from .core.semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .core.semirings import (
     COUNTING,
@@ -83,10 +88,12 @@ from .errors import (
     NotADAGError,
     SemiringADError,
     SemiringLawError,
+    ShapeError,
     StaleTraceError,
     TraceError,
     UnknownPrimitiveError,
     UnknownSemiringError,
+    UnsupportedOperationError,
     VerificationError,
 )
 from .views import Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
@@ -147,6 +154,12 @@ __all__ = [
     "VerificationError",
     "InputError",
     "MissingDependencyError",
+    "ShapeError",
+    "UnsupportedOperationError",
+    # array-valued AD
+    "LINEAR",
+    "LinearMap",
+    "as_linear_map",
     # semirings
     "Semiring",
     "Kernels",

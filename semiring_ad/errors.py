@@ -26,6 +26,8 @@ __all__ = [
     "UnknownPrimitiveError",
     "UnknownSemiringError",
     "VerificationError",
+    "ShapeError",
+    "UnsupportedOperationError",
 ]
 
 
@@ -125,3 +127,12 @@ class InputError(SemiringADError, ValueError):
 
 class MissingDependencyError(SemiringADError, ImportError):
     """An optional program or package is needed (Graphviz's ``dot``, matplotlib); the message says which."""
+
+
+class ShapeError(SemiringADError, ValueError):
+    """Linear maps (or arrays) whose shapes do not fit: composing R^n → R^m with R^p → R^q for m != p."""
+
+
+class UnsupportedOperationError(TraceError, TypeError):
+    """A NumPy function or method the array tracer has no rule for; the message names it and how to add one."""
+

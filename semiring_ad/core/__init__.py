@@ -8,6 +8,8 @@ views are built on it.  Data flows semiring → graph → solver → backends:
   counting, and the law checker;
 * :mod:`~semiring_ad.core.semirings` — the built-in instances and the
   :data:`SEMIRINGS` registry;
+* :mod:`~semiring_ad.core.linear` and :mod:`~semiring_ad.core.linear_semiring` —
+  structured linear maps (array Jacobians) and their semiring :data:`LINEAR`;
 * :mod:`~semiring_ad.core.graph` — validation and the compiled array form;
 * :mod:`~semiring_ad.core.solver` — forward and backward sweeps, path sums,
   path enumeration and the backend registry;
@@ -17,6 +19,8 @@ views are built on it.  Data flows semiring → graph → solver → backends:
 
 from .backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
 from .graph import CompiledGraph, WeightSpec, compile_graph
+from .linear import LinearMap
+from .linear_semiring import LINEAR, as_linear_map
 from .semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .semirings import (
     COUNTING,
@@ -38,6 +42,7 @@ from .solver import BACKENDS, enumerate_paths, path_sum, register_backend, solve
 __all__ = [
     "BACKENDS",
     "COUNTING",
+    "LINEAR",
     "LOG",
     "MAX_PLUS",
     "MAX_TIMES",
@@ -49,10 +54,12 @@ __all__ = [
     "SIGNED_LOG",
     "CompiledGraph",
     "Kernels",
+    "LinearMap",
     "OpCounter",
     "Semiring",
     "SweepResult",
     "WeightSpec",
+    "as_linear_map",
     "check_laws",
     "choose_backend",
     "compile_graph",
