@@ -138,7 +138,7 @@ def trace_arrays(f: Callable[..., Any], *args: Any, argnums: ArgNums | None = No
         call_args[k] = t
         inputs.append(t.index)
         shapes.append(x.shape)
-        scalar.append(np.ndim(args[k]) == 0)
+        scalar.append(not isinstance(args[k], np.ndarray) and np.ndim(args[k]) == 0)
     try:
         out = f(*call_args)
     finally:
