@@ -50,6 +50,12 @@ def _size(shape: Shape) -> int:
     return math.prod(shape)
 
 
+def _as_shape(shape: Any) -> Shape | None:
+    if type(shape) is tuple:  # the usual case: a NumPy shape
+        return shape
+    return None if shape is None else tuple(int(d) for d in shape)
+
+
 class LinearMap:
     """A linear map from arrays of ``in_shape`` to arrays of ``out_shape``.
 
@@ -62,8 +68,8 @@ class LinearMap:
     kind = "linear"
 
     def __init__(self, in_shape: Shape | None, out_shape: Shape | None) -> None:
-        self.in_shape = None if in_shape is None else tuple(int(d) for d in in_shape)
-        self.out_shape = None if out_shape is None else tuple(int(d) for d in out_shape)
+        self.in_shape = _as_shape(in_shape)
+        self.out_shape = _as_shape(out_shape)
 
     @property
     def in_size(self) -> int:
@@ -176,8 +182,9 @@ class Diagonal(LinearMap):
 
     def __init__(self, d: Any, shape: Shape) -> None:
         super().__init__(shape, shape)
-        self.d = np.asarray(d)
-        if self.d.ndim > len(self.in_shape) or np.broadcast_shapes(self.d.shape, self.in_shape) != self.in_shape:
+        self.d = d = np.asarray(d)
+        if d.ndim and d.shape != self.in_shape and (
+                d.ndim > len(self.in_shape) or np.broadcast_shapes(d.shape, self.in_shape) != self.in_shape):
             raise ShapeError(f"a diagonal map on shape {self.in_shape} needs a factor broadcastable to it, "
                              f"got shape {self.d.shape}")
 
@@ -206,9 +213,16 @@ class Dense(LinearMap):
     def __init__(self, mat: Any, in_shape: Shape, out_shape: Shape) -> None:
         super().__init__(in_shape, out_shape)
         self.mat = np.asarray(mat)
-        if self.mat.shape != (self.out_size, self.in_size):
+        if self.mat.shape != (math.prod(self.out_shape), math.prod(self.in_shape)):
             raise ShapeError(f"a dense map {self.in_shape}→{self.out_shape} needs a matrix of shape "
                              f"{(self.out_size, self.in_size)}, got {self.mat.shape}")
+
+    @classmethod
+    def trusted(cls, mat: np.ndarray, in_shape: Shape, out_shape: Shape) -> Dense:
+        """A dense map from arguments already known to fit (the solver's hot path: no checks)."""
+        m = object.__new__(cls)
+        m.in_shape, m.out_shape, m.mat = in_shape, out_shape, mat
+        return m
 
     def _fwd(self, x: np.ndarray) -> np.ndarray:
         lead = x.shape[: _nb(x, self.in_shape)]

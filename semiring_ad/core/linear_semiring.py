@@ -24,6 +24,7 @@ array([[11.]])
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,12 @@ def compose(a: LinearMap, b: LinearMap) -> LinearMap:
     >>> d.kind, d.mat.tolist()
     ('dense', [[2.0, 0.0], [0.0, 3.0]])
     """
+    if type(b) is Dense and type(a) is not Dense and a.out_shape == b.in_shape and a.in_shape is not None:
+        q = b.mat.shape[0]  # the backward sweep's hot path: pull b's q rows back through a, as q cotangents
+        if isinstance(a, (Identity, Zero)):
+            return b if isinstance(a, Identity) else Zero(a.in_shape, b.out_shape)
+        pulled = a._bwd(b.mat.reshape((q, *b.in_shape)))
+        return Dense.trusted(pulled.reshape(q, math.prod(a.in_shape)), a.in_shape, b.out_shape)
     if a.out_shape is None or b.in_shape is None:  # LINEAR's own identities act on any shape
         if a is _ANY_ZERO or b is _ANY_ZERO:
             return _ANY_ZERO
@@ -131,6 +138,8 @@ def _plus(a: Any, b: Any) -> Any:
 
 
 def _times(a: Any, b: Any) -> Any:
+    if type(b) is Dense and isinstance(a, LinearMap):  # the hot path of backward sweeps
+        return compose(a, b)
     if type(a) is np.ndarray and type(b) is np.ndarray:
         if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[1]:
             raise ShapeError(f"cannot compose a dense map of shape {a.shape} with one of shape {b.shape}: "

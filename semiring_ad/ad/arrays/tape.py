@@ -136,9 +136,21 @@ def broadcast_diagonal(d: Any, in_shape: tuple, out_shape: tuple) -> LinearMap:
 def elementwise(name: str, args: tuple) -> Any:
     """Record primitive ``name`` of the table applied elementwise (with broadcasting) to ``args``."""
     prim = PRIMITIVES[name]
-    tape = _tape_of(args)
-    vals = [value_of(a) for a in args]
-    out = np.asarray(prim.value(NUMPY, *vals))
+    tape, vals = None, []
+    for a in args:
+        if type(a) is ArrayTracer:
+            if tape is None:
+                tape = a.tape
+            elif a.tape is not tape:
+                _tape_of(args)  # raises, naming the problem
+            vals.append(a.value)
+        else:
+            if type(a) is np.ndarray and a.dtype == object:
+                _tape_of(args)
+            vals.append(a)
+    out = prim.value(NUMPY, *vals)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
     edges = []
     for k, a in enumerate(args):
         if type(a) is ArrayTracer:
