@@ -30,6 +30,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import gc  # noqa: E402
+import itertools
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -74,7 +75,8 @@ def load_torch() -> Any:
 
 
 def _check(name: str, got: Any, want: Any) -> None:
-    for g, w in zip(got if isinstance(got, (tuple, list)) else [got], want if isinstance(want, (tuple, list)) else [want]):
+    gots = got if isinstance(got, (tuple, list)) else [got]
+    for g, w in zip(gots, want if isinstance(want, (tuple, list)) else [want]):
         np.testing.assert_allclose(np.asarray(g), w, rtol=RTOL, atol=1e-12, err_msg=name)
 
 
@@ -84,7 +86,7 @@ def _check(name: str, got: Any, want: Any) -> None:
 def mlp_problem(batch: int, widths: tuple[int, ...], seed: int = 0) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     params = []
-    for a, b in zip(widths, widths[1:]):
+    for a, b in itertools.pairwise(widths):
         params += [rng.normal(size=(a, b)) / np.sqrt(a), np.zeros(b)]
     x = rng.normal(size=(batch, widths[0]))
     y = np.eye(widths[-1])[rng.integers(0, widths[-1], size=batch)]
@@ -228,7 +230,8 @@ def bench_overhead(n_ops: int) -> dict[str, float]:
 def _table(title: str, row: dict[str, float], ref: str, unit: float = 1e3, label: str = "ms") -> str:
     lines = [f"\n{title}", f"| engine | {label} | ratio to {ref} |", "|---|---:|---:|"]
     for name, t in row.items():
-        lines.append(f"| {name} | {t * unit:.3f} | {t / row[ref]:.2f}× |" if ref in row else f"| {name} | {t * unit:.3f} | |")
+        ratio = f"{t / row[ref]:.2f}×" if ref in row else ""
+        lines.append(f"| {name} | {t * unit:.3f} | {ratio} |")
     return "\n".join(lines)
 
 

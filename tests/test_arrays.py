@@ -28,7 +28,7 @@ def numeric_jacobian(f, x, h=1e-6):
     for idx in np.ndindex(x.shape):
         e = np.zeros_like(x)
         e[idx] = h
-        J[(...,) + idx] = (np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * h)
+        J[(..., *idx)] = (np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * h)
     return J
 
 
