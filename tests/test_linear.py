@@ -71,6 +71,8 @@ KINDS = {
     "gather_2d": (ls.Gather.from_key((2, 3), (np.array([1, 0]), np.array([2, 2]))),
                   _gather_matrix(np.array([5, 2]), 6)),
     "scatter": (lm.Transposed(ls.Gather(np.array([0, 0, 2]), (3,))), _gather_matrix(np.array([0, 0, 2]), 3).T),
+    "einsum_left": (ls.Contract("ij,jk->ik", A34, 0, (2, 3)), np.kron(np.eye(2), A34.T)),
+    "einsum_right": (ls.Contract("ij,jk->ik", A23, 1, (3, 4)), np.kron(A23, np.eye(4))),
     "compose": (lm.Compose([lm.MatMulLeft(A23, (3,)), lm.Diagonal(np.array([2.0, -1.0]), (2,))]),
                 np.diag([2.0, -1.0]) @ A23),
     "sum_of_maps": (lm.SumMaps([lm.MatMulLeft(A23, (3,)), lm.Dense(A23, (3,), (2,))]), 2 * A23),

@@ -1,4 +1,4 @@
-"""Linear maps that move or reduce data: broadcast, sum over axes, reshape, transpose, gather.
+"""Linear maps that move, reduce or contract data: broadcast, sums, reshape, transpose, gather, einsum.
 
 The local Jacobians of NumPy's shape operations, reductions and indexing, as
 :class:`~semiring_ad.core.linear.LinearMap` kinds.  None of them multiplies
@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ShapeError
 from .linear import LinearMap, Shape, _nb, _size
 
-__all__ = ["Broadcast", "Gather", "Reshape", "SumOver", "Transpose"]
+__all__ = ["Broadcast", "Contract", "Gather", "Reshape", "SumOver", "Transpose"]
 
 
 class Broadcast(LinearMap):
@@ -148,3 +148,42 @@ class Gather(LinearMap):
             flat = z.reshape(-1, self.in_size)
             np.add.at(flat, (slice(None), self.index.reshape(-1)), c.reshape(flat.shape[0], -1))
         return z.reshape(lead + self.in_shape)
+
+
+class Contract(LinearMap):
+    """``x ↦ einsum(spec, x, other)`` (or ``einsum(spec, other, x)``): a two-operand contraction in one operand.
+
+    ``spec`` is explicit (``"ij,jk->ik"``); ``position`` says which operand is ``x``.
+    Every index of ``x`` must appear in the other operand or the output, and no
+    index may repeat within an operand (no traces or diagonals).
+
+    >>> A = np.arange(6.0).reshape(2, 3)
+    >>> Contract("ij,jk->ik", A, 1, (3, 4)).to_dense().shape
+    (8, 12)
+    """
+
+    __slots__ = ("other", "_fwd_spec", "_bwd_spec", "_madds")
+    kind = "einsum"
+
+    def __init__(self, spec: str, other: Any, position: int, in_shape: Shape) -> None:
+        ins, out = spec.replace(" ", "").split("->")
+        subs = ins.split(",")
+        mine, theirs = subs[position], subs[1 - position]
+        if len(set(mine)) != len(mine) or len(set(theirs)) != len(theirs) or not set(mine) <= set(theirs + out):
+            raise ShapeError(f"einsum {spec!r}: only contractions without repeated or summed-away indices "
+                             "are supported as linear maps")
+        self.other = np.asarray(other)
+        sizes = dict(zip(mine, in_shape)) | dict(zip(theirs, self.other.shape))
+        super().__init__(in_shape, tuple(sizes[c] for c in out))
+        self._fwd_spec = f"...{mine},{theirs}->...{out}"
+        self._bwd_spec = f"...{out},{theirs}->...{mine}"
+        self._madds = _size(tuple(sizes.values()))  # one multiply-add per combination of all indices
+
+    def _fwd(self, x: np.ndarray) -> np.ndarray:
+        return np.einsum(self._fwd_spec, x, self.other)
+
+    def _bwd(self, c: np.ndarray) -> np.ndarray:
+        return np.einsum(self._bwd_spec, c, self.other)
+
+    def madds(self) -> int:
+        return self._madds

@@ -8,11 +8,14 @@ tape (the tracer and elementwise rows) → rules (the other NumPy functions) →
 * :mod:`~semiring_ad.ad.arrays.tape` — :class:`ArrayTape`, :class:`ArrayTracer`,
   :func:`register_array_function`;
 * :mod:`~semiring_ad.ad.arrays.rules` — matmul, reductions, shapes, indexing, joins;
+* :mod:`~semiring_ad.ad.arrays.linalg` — ``np.linalg`` (inv, solve, det, slogdet, norm),
+  two-operand ``einsum``, ``prod``, and the stable :func:`logsumexp` / :func:`softmax`;
 * :mod:`~semiring_ad.ad.arrays.api` — ``grad``, ``value_and_grad``, ``jacfwd``,
   ``jacrev``, ``jacobian``, ``jvp``, ``vjp``, :func:`trace_arrays`.
 """
 
 from . import rules  # noqa: F401  (registers the NumPy function rules)
+from .linalg import logsumexp, softmax  # also registers np.linalg, einsum and prod
 from .api import ArrayGraph, grad, jacfwd, jacobian, jacrev, jvp, trace_arrays, value_and_grad, vjp
 from .tape import ARRAY_FUNCTIONS, ArrayTape, ArrayTracer, register_array_function
 
@@ -26,7 +29,9 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "logsumexp",
     "register_array_function",
+    "softmax",
     "trace_arrays",
     "value_and_grad",
     "vjp",
