@@ -18,8 +18,8 @@ from . import verify as _former_verify_module  # noqa: F401
 
 # -- array-valued AD (issue 11): LINEAR, linear maps, and the opt-in array tracer ``semiring_ad.arrays``
 from .ad import arrays as arrays  # the namespace semiring_ad.arrays (a module: not in __all__)
-from .ad.arrays.linalg import logsumexp, softmax
 from .ad.api import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
+from .ad.arrays.linalg import logsumexp, softmax
 from .ad.computation import ComputationGraph
 from .ad.dual import DUAL, Dual
 from .ad.functions import (

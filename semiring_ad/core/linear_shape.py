@@ -162,7 +162,7 @@ class Contract(LinearMap):
     (8, 12)
     """
 
-    __slots__ = ("other", "_fwd_spec", "_bwd_spec", "_madds")
+    __slots__ = ("_bwd_spec", "_fwd_spec", "_madds", "other")
     kind = "einsum"
 
     def __init__(self, spec: str, other: Any, position: int, in_shape: Shape) -> None:

@@ -15,8 +15,8 @@ tape (the tracer and elementwise rows) → rules (the other NumPy functions) →
 """
 
 from . import rules  # noqa: F401  (registers the NumPy function rules)
-from .linalg import logsumexp, softmax  # also registers np.linalg, einsum and prod
 from .api import ArrayGraph, grad, jacfwd, jacobian, jacrev, jvp, trace_arrays, value_and_grad, vjp
+from .linalg import logsumexp, softmax  # also registers np.linalg, einsum and prod
 from .tape import ARRAY_FUNCTIONS, ArrayTape, ArrayTracer, register_array_function
 
 __all__ = [

@@ -80,7 +80,7 @@ def _slogdet(a: Any) -> Any:
 
 
 @register_array_function(np.linalg.norm)
-def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002
+def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     if ord is not None or axis is not None or keepdims:
         raise unsupported("np.linalg.norm with ord, axis or keepdims (only the 2-norm / Frobenius norm of "
                           "the whole array)")
@@ -125,7 +125,7 @@ def _prod(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims
     v = np.asarray(value_of(a), dtype=float)
     value = np.prod(v, axis=axis, keepdims=keepdims)
     flat = v.reshape(-1) if axis is None else np.moveaxis(v, axis, -1)
-    ones = np.ones(flat.shape[:-1] + (1,))
+    ones = np.ones((*flat.shape[:-1], 1))
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = before * after  # product of every other element: exact at zeros, unlike prod / x
