@@ -298,3 +298,36 @@ def test_autograd_agrees_where_installed():
 
     x = RNG.normal(size=4)
     np.testing.assert_allclose(sa.grad(f)(x), autograd.grad(lambda v: f(v, np=anp))(x), rtol=1e-12)
+
+
+# -- pytrees ----------------------------------------------------------------------------------------
+
+
+def test_pytree_arguments_give_results_of_the_same_structure():
+    params = {"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2), "extra": [1.5, (RNG.normal(size=2),)]}
+    x = RNG.normal(size=(4, 3))
+
+    def loss(p):
+        return np.sum(np.tanh(x @ p["W"] + p["b"]) * p["extra"][0] * p["extra"][1][0])
+
+    def flat_loss(W, b, s, v):
+        return loss({"W": W, "b": b, "extra": [s, (v,)]})
+
+    g = sa.grad(loss)(params)
+    assert set(g) == {"W", "b", "extra"} and type(g["extra"]) is list and type(g["extra"][1]) is tuple
+    leaves = (params["W"], params["b"], params["extra"][0], params["extra"][1][0])
+    want = [numeric_jacobian(lambda a, k=k: flat_loss(*leaves[:k], a, *leaves[k + 1:]), leaves[k]) for k in range(4)]
+    for got, w in zip((g["W"], g["b"], g["extra"][0], g["extra"][1][0]), want):
+        np.testing.assert_allclose(got, w, rtol=1e-6, atol=1e-8)
+    assert isinstance(g["extra"][0], float)
+    # jvp along a pytree tangent is the inner product with the gradient; vjp returns the structure
+    tangent = {"W": np.ones((3, 2)), "b": np.zeros(2), "extra": [0.0, (np.ones(2),)]}
+    _, t = sa.jvp(loss, (params,), (tangent,))
+    assert t == pytest.approx(g["W"].sum() + g["extra"][1][0].sum(), rel=1e-12)
+    (back,) = sa.vjp(loss, params)[1](1.0)
+    np.testing.assert_allclose(back["W"], g["W"])
+    jac = sa.jacfwd(lambda p: p["W"].sum(axis=0) * p["b"])({"W": np.ones((3, 2)), "b": np.ones(2)})
+    np.testing.assert_allclose(jac["b"], 3 * np.eye(2))
+    np.testing.assert_allclose(jac["W"], np.stack([np.tile([1.0, 0.0], (3, 1)), np.tile([0.0, 1.0], (3, 1))]))
+    with pytest.raises(TraceError, match="structure"):
+        sa.jvp(loss, (params,), ({"W": np.ones((3, 2))},))

@@ -10,6 +10,7 @@ tape (the tracer and elementwise rows) → rules (the other NumPy functions) →
 * :mod:`~semiring_ad.ad.arrays.rules` — matmul, reductions, shapes, indexing, joins;
 * :mod:`~semiring_ad.ad.arrays.linalg` — ``np.linalg`` (inv, solve, det, slogdet, norm),
   two-operand ``einsum``, ``prod``, and the stable :func:`logsumexp` / :func:`softmax`;
+* :mod:`~semiring_ad.ad.arrays.pytree` — arguments as dicts, lists and tuples of arrays;
 * :mod:`~semiring_ad.ad.arrays.api` — ``grad``, ``value_and_grad``, ``jacfwd``,
   ``jacrev``, ``jacobian``, ``jvp``, ``vjp``, :func:`trace_arrays`.
 """

@@ -32,6 +32,7 @@ from ...core.linear_semiring import LINEAR
 from ...core.solver import sweep
 from ...errors import TraceError
 from ..tracing import _normalize_argnums
+from .pytree import flatten, n_leaves, unflatten
 from .tape import ArrayTape, ArrayTracer
 
 __all__ = ["ArrayGraph", "grad", "jacfwd", "jacobian", "jacrev", "jvp", "trace_arrays", "value_and_grad", "vjp"]
@@ -48,12 +49,15 @@ class ArrayGraph:
     tape : ArrayTape
         Values, operations and edge maps.
     inputs : list of int
-        One node per traced argument.
+        One node per leaf of the traced arguments (an array or a number;
+        dicts, lists and tuples are containers).
     output : int
         The output's node.
     in_shapes : list of tuple
-        The traced arguments' shapes; ``scalar_in[k]`` says whether argument
-        ``k`` was a Python number (its derivatives come back as floats).
+        The leaves' shapes; ``scalar_in[k]`` says whether leaf ``k`` was a
+        Python number (its derivatives come back as floats).
+    trees : list
+        One pytree definition per traced argument.
     """
 
     tape: ArrayTape
@@ -61,6 +65,7 @@ class ArrayGraph:
     output: int
     in_shapes: list[tuple]
     scalar_in: list[bool]
+    trees: list[Any]
 
     @property
     def value(self) -> Any:
@@ -128,17 +133,23 @@ def trace_arrays(f: Callable[..., Any], *args: Any, argnums: ArgNums | None = No
         raise TraceError(f"expected a callable to trace, got {type(f).__name__}")
     nums = _normalize_argnums(argnums, len(args))
     tape = ArrayTape()
-    call_args, inputs, shapes, scalar = list(args), [], [], []
+    call_args, inputs, shapes, scalar, trees = list(args), [], [], [], []
     for k in nums:
-        x = np.asarray(args[k])
-        if x.dtype == object or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
-            raise TraceError(f"argument {k} has dtype {x.dtype}; the array tracer differentiates real arrays")
-        x = x.astype(float)
-        t = tape.leaf(x, f"x{k}" if len(args) > 1 else "x")
-        call_args[k] = t
-        inputs.append(t.index)
-        shapes.append(x.shape)
-        scalar.append(not isinstance(args[k], np.ndarray) and np.ndim(args[k]) == 0)
+        leaves, tree = flatten(args[k])
+        tracers = []
+        for j, leaf in enumerate(leaves):
+            x = np.asarray(leaf)
+            if x.dtype == object or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+                raise TraceError(f"argument {k} has a leaf of dtype {x.dtype}; the array tracer differentiates "
+                                 "real arrays and numbers (in dicts, lists and tuples)")
+            x = x.astype(float)
+            t = tape.leaf(x, (f"x{k}" if len(args) > 1 else "x") + (f"[{j}]" if tree is not None else ""))
+            tracers.append(t)
+            inputs.append(t.index)
+            shapes.append(x.shape)
+            scalar.append(not isinstance(leaf, np.ndarray) and np.ndim(leaf) == 0)
+        call_args[k] = unflatten(tree, tracers)
+        trees.append(tree)
     try:
         out = f(*call_args)
     finally:
@@ -154,15 +165,25 @@ def trace_arrays(f: Callable[..., Any], *args: Any, argnums: ArgNums | None = No
         tape.finished = False
         node = tape.leaf(value, "const", op="const").index
         tape.finished = True
-    return ArrayGraph(tape, inputs, node, shapes, scalar)
+    return ArrayGraph(tape, inputs, node, shapes, scalar, trees)
 
 
 def _argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
     return ((argnums,), False) if isinstance(argnums, int) else (tuple(argnums), True)
 
 
+def _regroup(g: ArrayGraph, pieces: list[Any]) -> list[Any]:
+    """Per-leaf results -> one result per traced argument, with the argument's structure."""
+    out, start = [], 0
+    for tree in g.trees:
+        n = n_leaves(tree)
+        out.append(unflatten(tree, pieces[start:start + n]))
+        start += n
+    return out
+
+
 def _pack(g: ArrayGraph, pieces: list[np.ndarray], tuple_out: bool, lead: tuple = ()) -> Any:
-    done = [_finish(p) if s and not lead else p for p, s in zip(pieces, g.scalar_in)]
+    done = _regroup(g, [_finish(p) if s and not lead else p for p, s in zip(pieces, g.scalar_in)])
     return tuple(done) if tuple_out else done[0]
 
 
@@ -255,8 +276,13 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     (array([0., 0.]), array([1., 2.]))
     """
     g = trace_arrays(f, *primals)
-    ts = [np.asarray(t, dtype=float) for t in tangents]
-    if len(ts) != len(g.in_shapes) or any(t.shape != s for t, s in zip(ts, g.in_shapes)):
+    ts = []
+    for p, t in zip(primals, tangents):
+        leaves, tree = flatten(t)
+        if tree != flatten(p)[1]:
+            raise TraceError("jvp needs tangents with the primals' structure (the same dicts, lists and tuples)")
+        ts.extend(np.asarray(x, dtype=float) for x in leaves)
+    if len(tangents) != len(primals) or any(t.shape != s for t, s in zip(ts, g.in_shapes)):
         raise TraceError(f"jvp needs one tangent per primal with the primal's shape {g.in_shapes}, "
                          f"got shapes {[t.shape for t in ts]}")
     out = g.pushforward([t[None] for t in ts])[0]
@@ -277,6 +303,6 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         ct = np.asarray(cotangent, dtype=float)
         if ct.shape != g.out_shape:
             raise TraceError(f"vjp_fn expects a cotangent of the output's shape {g.out_shape}, got {ct.shape}")
-        return tuple(_finish(p[0]) if s else p[0] for p, s in zip(g.pullback(ct[None]), g.scalar_in))
+        return tuple(_regroup(g, [_finish(p[0]) if s else p[0] for p, s in zip(g.pullback(ct[None]), g.scalar_in)]))
 
     return g.value, vjp_fn
