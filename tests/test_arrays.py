@@ -234,6 +234,18 @@ def test_logsumexp_and_softmax_are_stable_and_work_on_plain_arrays():
     np.testing.assert_allclose(sa.grad(lambda x: sad.logsumexp(x))(big[:2]), [0.5, 0.5])
 
 
+def test_the_array_graph_is_a_networkx_graph_whose_path_sum_over_linear_is_the_jacobian():
+    W1, W2 = RNG.normal(size=(4, 3)), RNG.normal(size=(2, 4))
+    f = lambda x: W2 @ np.tanh(W1 @ x) + np.sin(x[:2]) * x[0]  # noqa: E731  (several paths from x)
+    x = RNG.normal(size=3)
+    g = sa.trace_arrays(f, x)
+    G = g.to_networkx()
+    assert G.number_of_nodes() == g.n_nodes and all("label" in d for _, _, d in G.edges(data=True))
+    for method in ("forward", "backward", "enumerate"):
+        J = sad.path_sum(G, sad.LINEAR, g.inputs[0], g.output, method=method)
+        np.testing.assert_allclose(J.to_dense(), numeric_jacobian(f, x), rtol=1e-6, atol=1e-8)
+
+
 def test_jacobian_of_a_two_layer_map_is_the_matrix_formula():
     W1, b1, W2 = RNG.normal(size=(7, 5)), RNG.normal(size=7), RNG.normal(size=(4, 7))
     x = RNG.normal(size=5)

@@ -30,8 +30,8 @@ __all__ = ["FLOAT", "NAMESPACE_FUNCTIONS", "NUMPY", "SYMPY", "MathNamespace"]
 
 
 NAMESPACE_FUNCTIONS = (
-    "exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
-    "sinh", "cosh", "tanh", "sigmoid", "abs", "maximum", "minimum", "power", "divide",
+    "exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqrt", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "arctan2", "sinh", "cosh", "tanh", "sigmoid", "abs", "maximum", "minimum", "power", "divide",
     "sign", "step_ge", "step_gt",
 )  # fmt: skip
 """What every math namespace provides.  ``sign(0) == 0``; ``step_ge(a, b)`` is
@@ -116,7 +116,7 @@ FLOAT = MathNamespace(
         name: _guarded(name, fn)
         for name, fn in {
             "exp": math.exp, "expm1": math.expm1, "log": math.log, "log1p": math.log1p, "sqrt": math.sqrt,
-            "exp2": lambda x: math.pow(2.0, x), "log2": math.log2, "log10": math.log10,
+            "exp2": lambda x: math.pow(2.0, x), "log2": math.log2, "log10": math.log10, "arctan2": math.atan2,
             "sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin, "arccos": math.acos,
             "arctan": math.atan, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
             "sigmoid": _float_sigmoid, "power": math.pow, "divide": lambda a, b: a / b,
@@ -146,7 +146,7 @@ def _np_sigmoid(x: Any) -> Any:
 NUMPY = MathNamespace(
     "numpy",
     exp=np.exp, expm1=np.expm1, exp2=np.exp2, log=np.log, log1p=np.log1p, log2=np.log2, log10=np.log10,
-    sqrt=np.sqrt, sin=np.sin, cos=np.cos,
+    sqrt=np.sqrt, arctan2=np.arctan2, sin=np.sin, cos=np.cos,
     tan=np.tan, arcsin=np.arcsin, arccos=np.arccos, arctan=np.arctan, sinh=np.sinh, cosh=np.cosh,
     tanh=np.tanh, sigmoid=_np_sigmoid, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
     power=_np_power, divide=np.divide, sign=np.sign,
@@ -162,7 +162,8 @@ NUMPY = MathNamespace(
 SYMPY = MathNamespace(
     "sympy",
     exp=lambda x: _sympy().exp(x), expm1=lambda x: _sympy().exp(x) - 1, log=lambda x: _sympy().log(x),
-    exp2=lambda x: _sympy().Pow(2, x), log2=lambda x: _sympy().log(x, 2), log10=lambda x: _sympy().log(x, 10),
+    exp2=lambda x: _sympy().Pow(2, x), arctan2=lambda y, x: _sympy().atan2(y, x),
+    log2=lambda x: _sympy().log(x, 2), log10=lambda x: _sympy().log(x, 10),
     log1p=lambda x: _sympy().log(1 + x), sqrt=lambda x: _sympy().sqrt(x), sin=lambda x: _sympy().sin(x),
     cos=lambda x: _sympy().cos(x), tan=lambda x: _sympy().tan(x), arcsin=lambda x: _sympy().asin(x),
     arccos=lambda x: _sympy().acos(x), arctan=lambda x: _sympy().atan(x), sinh=lambda x: _sympy().sinh(x),

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import numpy as np
 
 from ...core.graph import CompiledGraph
@@ -91,6 +92,21 @@ class ArrayGraph:
     def compiled(self) -> CompiledGraph:
         """The graph in compiled form, weighted by linear maps."""
         return self.tape.compiled()
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """The graph view: nodes carry ``op``, ``shape`` and ``label``; each edge's ``weight`` is its
+        :class:`~semiring_ad.core.linear.LinearMap` and ``label`` says its kind and shapes.
+
+        ``path_sum(g.to_networkx(), LINEAR, input, output)`` is the Jacobian, as a linear map.
+        """
+        t = self.tape
+        G = nx.MultiDiGraph()
+        for i, (op, value, label) in enumerate(zip(t.ops, t.values, t.labels)):
+            G.add_node(i, op=op, shape=value.shape, label=label or f"v{i}")
+        for i in range(len(t)):
+            for k in range(t.ptr[i], t.ptr[i + 1]):
+                G.add_edge(t.parents[k], i, weight=t.maps[k], label=t.maps[k].label())
+        return G
 
     def pullback(self, cotangents: np.ndarray) -> list[np.ndarray]:
         """Reverse mode: ``cotangents`` of shape ``(k, *out_shape)`` -> per input ``(k, *in_shape)``."""
