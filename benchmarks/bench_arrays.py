@@ -17,7 +17,8 @@ works; a peer that cannot be imported is skipped with a printed message.
 4. **Overhead per recorded array operation**: a chain of ``N`` elementwise
    operations on a 1-element array, traced and differentiated; total time / N.
 
-Times are the best of a few runs (µs or ms).  Run
+Times are the best of 15 rounds (7 for the overhead), the engines of a case
+interleaved round by round so that a changing load hits all of them alike.  Run
 ``python benchmarks/bench_arrays.py [scale]`` (``scale`` shrinks the sizes for
 smoke tests).
 """
@@ -59,6 +60,26 @@ def best_time(fn: Callable[[], Any], repeat: int = 5, number: int = 1) -> float:
             for _ in range(number):
                 fn()
             best = min(best, (time.perf_counter() - t0) / number)
+    finally:
+        gc.enable()
+    return best
+
+
+def best_times(fns: dict[str, Callable[[], Any]], repeat: int = 15, number: int = 1) -> dict[str, float]:
+    """Best time per call of each engine, the engines interleaved round by round.
+
+    Interleaving keeps the ratios fair on a shared machine whose load changes
+    during the run: every engine sees the same quiet and busy moments.
+    """
+    best = dict.fromkeys(fns, float("inf"))
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            for name, fn in fns.items():
+                t0 = time.perf_counter()
+                for _ in range(number):
+                    fn()
+                best[name] = min(best[name], (time.perf_counter() - t0) / number)
     finally:
         gc.enable()
     return best
@@ -132,8 +153,8 @@ def bench_mlp(torch: Any, batch: int, widths: tuple[int, ...]) -> dict[str, floa
     ours = sa.grad(mlp_loss, argnums=nums)
     want = mlp_backprop(x, y, *params)
     _check("mlp semiring_ad", ours(x, y, *params), want)
-    row = {"semiring_ad.arrays.grad": best_time(lambda: ours(x, y, *params)),
-           "numpy hand backprop": best_time(lambda: mlp_backprop(x, y, *params))}
+    fns = {"semiring_ad.arrays.grad": lambda: ours(x, y, *params),
+           "numpy hand backprop": lambda: mlp_backprop(x, y, *params)}
     if torch is not None:
         tx, ty = torch.tensor(x), torch.tensor(y)
         tp = [torch.tensor(p) for p in params]
@@ -155,9 +176,9 @@ def bench_mlp(torch: Any, batch: int, widths: tuple[int, ...]) -> dict[str, floa
         fgrad = torch.func.grad(t_loss, argnums=tuple(range(len(tp))))
         _check("mlp torch eager", [g.numpy() for g in eager()], want)
         _check("mlp torch.func", [g.numpy() for g in fgrad(*tp)], want)
-        row["torch eager backward"] = best_time(eager)
-        row["torch.func.grad"] = best_time(lambda: fgrad(*tp))
-    return row
+        fns["torch eager backward"] = eager
+        fns["torch.func.grad"] = lambda: fgrad(*tp)
+    return best_times(fns)
 
 
 # -- 2. and 3. the two-layer map ----------------------------------------------------------------
@@ -175,14 +196,14 @@ def bench_grad(torch: Any, n_in: int, hidden: int) -> dict[str, float]:
     want = W1.T @ ((1 - np.tanh(W1 @ x + b1) ** 2) * W2[0])
     g = sa.grad(f)
     _check("grad semiring_ad", g(x), want)
-    row = {"semiring_ad.arrays.grad": best_time(lambda: g(x), number=20),
-           "numpy formula": best_time(lambda: W1.T @ ((1 - np.tanh(W1 @ x + b1) ** 2) * W2[0]), number=20)}
+    fns = {"semiring_ad.arrays.grad": lambda: g(x),
+           "numpy formula": lambda: W1.T @ ((1 - np.tanh(W1 @ x + b1) ** 2) * W2[0])}
     if torch is not None:
         tW1, tb1, tW2, tx = (torch.tensor(a) for a in (W1, b1, W2, x))
         tg = torch.func.grad(lambda v: (tW2 @ torch.tanh(tW1 @ v + tb1)).sum())
         _check("grad torch", tg(tx).numpy(), want)
-        row["torch.func.grad"] = best_time(lambda: tg(tx), number=20)
-    return row
+        fns["torch.func.grad"] = lambda: tg(tx)
+    return best_times(fns, number=20)
 
 
 def bench_jacobian(torch: Any, n: int, elementwise_too: bool = True) -> dict[str, float]:
@@ -192,21 +213,21 @@ def bench_jacobian(torch: Any, n: int, elementwise_too: bool = True) -> dict[str
     jr, jf = sa.jacrev(f), sa.jacfwd(f)
     _check("jacrev", jr(x), want)
     _check("jacfwd", jf(x), want)
-    row = {"semiring_ad.arrays.jacrev": best_time(lambda: jr(x), number=10),
-           "semiring_ad.arrays.jacfwd": best_time(lambda: jf(x), number=10),
-           "numpy formula": best_time(lambda: W2 @ ((1 - np.tanh(W1 @ x + b1) ** 2)[:, None] * W1), number=10)}
-    if elementwise_too:
-        g = lambda v: W2 @ np.tanh(W1 @ v + b1)  # noqa: E731  (object arrays of scalar tracers)
-        _check("element-wise jacrev", sad.jacrev(g)(x), want)
-        row["semiring_ad.jacrev (element-wise)"] = best_time(lambda: sad.jacrev(g)(x), repeat=2)
+    fns = {"semiring_ad.arrays.jacrev": lambda: jr(x), "semiring_ad.arrays.jacfwd": lambda: jf(x),
+           "numpy formula": lambda: W2 @ ((1 - np.tanh(W1 @ x + b1) ** 2)[:, None] * W1)}
     if torch is not None:
         tW1, tb1, tW2, tx = (torch.tensor(a) for a in (W1, b1, W2, x))
         tf = lambda v: tW2 @ torch.tanh(tW1 @ v + tb1)  # noqa: E731
         tjr, tjf = torch.func.jacrev(tf), torch.func.jacfwd(tf)
         _check("torch jacrev", tjr(tx).numpy(), want)
         _check("torch jacfwd", tjf(tx).numpy(), want)
-        row["torch.func.jacrev"] = best_time(lambda: tjr(tx), number=10)
-        row["torch.func.jacfwd"] = best_time(lambda: tjf(tx), number=10)
+        fns["torch.func.jacrev"] = lambda: tjr(tx)
+        fns["torch.func.jacfwd"] = lambda: tjf(tx)
+    row = best_times(fns, number=10)
+    if elementwise_too:  # object arrays of scalar tracers: far too slow to interleave
+        g = lambda v: W2 @ np.tanh(W1 @ v + b1)  # noqa: E731
+        _check("element-wise jacrev", sad.jacrev(g)(x), want)
+        row["semiring_ad.jacrev (element-wise)"] = best_time(lambda: sad.jacrev(g)(x), repeat=2)
     return row
 
 
@@ -221,10 +242,9 @@ def bench_overhead(n_ops: int) -> dict[str, float]:
 
     x = np.array([0.3])
     g = sa.grad(chain)
-    plain = best_time(lambda: chain(x))
-    total = best_time(lambda: g(x))
-    return {"µs per op (trace + backward)": total / n_ops * 1e6,
-            "µs per op (plain NumPy)": plain / n_ops * 1e6}
+    t = best_times({"ours": lambda: g(x), "plain": lambda: chain(x)}, repeat=7)
+    return {"µs per op (trace + backward)": t["ours"] / n_ops * 1e6,
+            "µs per op (plain NumPy)": t["plain"] / n_ops * 1e6}
 
 
 def _table(title: str, row: dict[str, float], ref: str, unit: float = 1e3, label: str = "ms") -> str:

@@ -257,13 +257,17 @@ class MatMulLeft(LinearMap):
 
     def _fwd(self, y: np.ndarray) -> np.ndarray:
         if len(self.in_shape) == 2:
+            if y.ndim == 3 and y.shape[0] == 1:  # one tangent: a plain 2-D product (BLAS, no broadcasting loop)
+                return (self.A @ y[0])[None]
             return np.matmul(self.A, y)
         return y @ (self.A.T if self.A.ndim == 2 else self.A)
 
     def _bwd(self, c: np.ndarray) -> np.ndarray:
         A = self.A
         if A.ndim == 2:
-            return np.matmul(A.T, c) if len(self.in_shape) == 2 else c @ A
+            if len(self.in_shape) == 2:
+                return (A.T @ c[0])[None] if c.ndim == 3 and c.shape[0] == 1 else np.matmul(A.T, c)
+            return c @ A
         if len(self.in_shape) == 2:
             return A[:, None] * c[..., None, :]
         return c[..., None] * A
@@ -286,10 +290,16 @@ class MatMulRight(LinearMap):
         super().__init__(in_shape, _matmul_shape(tuple(in_shape), self.B.shape))
 
     def _fwd(self, x: np.ndarray) -> np.ndarray:
+        if x.ndim == 3 and x.shape[0] == 1 and len(self.in_shape) == 2:
+            return (x[0] @ self.B)[None]
         return x @ self.B
 
     def _bwd(self, c: np.ndarray) -> np.ndarray:
-        return c @ self.B.T if self.B.ndim == 2 else c[..., None] * self.B
+        if self.B.ndim == 1:
+            return c[..., None] * self.B
+        if c.ndim == 3 and c.shape[0] == 1:
+            return (c[0] @ self.B.T)[None]
+        return c @ self.B.T
 
     def madds(self) -> int:
         return self.B.size * (self.in_shape[0] if len(self.in_shape) == 2 else 1)

@@ -158,7 +158,7 @@ def trace_arrays(f: Callable[..., Any], *args: Any, argnums: ArgNums | None = No
             if x.dtype == object or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
                 raise TraceError(f"argument {k} has a leaf of dtype {x.dtype}; the array tracer differentiates "
                                  "real arrays and numbers (in dicts, lists and tuples)")
-            x = x.astype(float)
+            x = np.asarray(x, dtype=float)  # no copy for float64: values are never written to
             t = tape.leaf(x, (f"x{k}" if len(args) > 1 else "x") + (f"[{j}]" if tree is not None else ""))
             tracers.append(t)
             inputs.append(t.index)
