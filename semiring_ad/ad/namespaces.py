@@ -143,10 +143,26 @@ def _np_sigmoid(x: Any) -> Any:
     return expit(x)
 
 
+def _object_arctan2(y: Any, x: Any) -> Any:
+    for v in (y, x):  # a traced value or dual number among the elements computes it
+        hook = getattr(type(v), "__semiring_ad_apply__", None)
+        if hook is not None:
+            from .primitives import PRIMITIVES  # the row is registered by the time arrays of tracers exist
+
+            return hook(v, PRIMITIVES["arctan2"], (y, x))
+    return math.atan2(y, x)
+
+
+def _np_arctan2(y: Any, x: Any) -> Any:
+    if np.asarray(y).dtype == object or np.asarray(x).dtype == object:  # no object loop calls a method of both
+        return np.frompyfunc(_object_arctan2, 2, 1)(y, x)
+    return np.arctan2(y, x)
+
+
 NUMPY = MathNamespace(
     "numpy",
     exp=np.exp, expm1=np.expm1, exp2=np.exp2, log=np.log, log1p=np.log1p, log2=np.log2, log10=np.log10,
-    sqrt=np.sqrt, arctan2=np.arctan2, sin=np.sin, cos=np.cos,
+    sqrt=np.sqrt, arctan2=_np_arctan2, sin=np.sin, cos=np.cos,
     tan=np.tan, arcsin=np.arcsin, arccos=np.arccos, arctan=np.arctan, sinh=np.sinh, cosh=np.cosh,
     tanh=np.tanh, sigmoid=_np_sigmoid, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
     power=_np_power, divide=np.divide, sign=np.sign,

@@ -296,7 +296,6 @@ for _name in {p.ufunc.__name__ for p in PRIMITIVES.values() if p.ufunc is not No
     if _name in PRIMITIVES:
         setattr(Tracer, _name, _unary_method(_name))
 Tracer.absolute = _unary_method("abs")  # type: ignore[attr-defined]
-Tracer.arctan2 = lambda self, x: _record("arctan2", (self, x))  # type: ignore[attr-defined]  (object arrays)
 del _name
 def _scalar(x: Any) -> Any:
     if isinstance(x, (bool, np.bool_)):
