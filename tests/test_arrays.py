@@ -403,3 +403,20 @@ def test_random_array_programs_match_finite_differences_and_element_wise_tracing
     if shape:  # the element-wise tracer on the same function (object arrays of scalar tracers)
         np.testing.assert_allclose(np.asarray(sad.jacobian(f)(x), dtype=float).reshape(J.shape), J,
                                    rtol=1e-10, atol=1e-12)
+
+
+def test_torch_func_agrees_where_installed():
+    torch = pytest.importorskip("torch")
+    W1, b1, W2 = RNG.normal(size=(6, 4)), RNG.normal(size=6), RNG.normal(size=(3, 6))
+    x = RNG.normal(size=4)
+
+    def f(v, lib=np):
+        return lib.tanh(W2 @ lib.sin(W1 @ v + b1)) * lib.exp(v[:3])
+
+    def tf(v):
+        tW1, tb1, tW2 = (torch.tensor(a) for a in (W1, b1, W2))
+        return torch.tanh(tW2 @ torch.sin(tW1 @ v + tb1)) * torch.exp(v[:3])
+
+    want = torch.func.jacrev(tf)(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(sa.jacrev(f)(x), want, rtol=1e-12)
+    np.testing.assert_allclose(sa.jacfwd(f)(x), want, rtol=1e-12)
