@@ -298,6 +298,15 @@ def test_misuse_is_reported_by_the_library():
         sa.vjp(lambda x: x * 2, np.ones(2))[1](np.ones(3))
     with pytest.raises(TraceError, match="dtype"):
         sa.grad(lambda x: x)(np.array(["a"]))
+    with pytest.raises(TraceError, match=r"np\.stack"):
+        sa.grad(lambda x: np.sum(np.array([x[0], x[1]])))(np.ones(2))
+
+    def assign(x):
+        x[0] = 1.0
+        return np.sum(x)
+
+    with pytest.raises(UnsupportedOperationError, match=r"np\.where"):
+        sa.grad(assign)(np.ones(2))
 
 
 def test_autograd_agrees_where_installed():

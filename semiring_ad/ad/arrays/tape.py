@@ -252,9 +252,16 @@ class ArrayTracer:
     __int__ = __index__ = __float__
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        raise TraceError("an array-traced value was converted to a plain NumPy array (np.asarray, a Python loop "
-                         "into an array, or a NumPy function without a rule), which would cut it out of the "
-                         "derivative; use NumPy functions and operators on it directly")
+        raise TraceError("an array-traced value was converted to a plain NumPy array (np.array/np.asarray of "
+                         "traced values, or a NumPy function without a rule), which would cut it out of the "
+                         "derivative; build arrays with np.stack or np.concatenate, and use NumPy functions and "
+                         "operators on traced values directly")
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise UnsupportedOperationError(
+            "assignment into an array-traced value (x[i] = v) is not supported: traced arrays are immutable, as "
+            "in JAX; build the result with np.where, np.concatenate or np.stack instead"
+        )
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if method == "__call__" and not kwargs:
