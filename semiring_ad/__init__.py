@@ -15,8 +15,12 @@ that solver in the semiring of real numbers.
 # module now, so that the import system never binds it over the function later, and drop the binding:
 # the name then resolves through __getattr__ below to the function.
 from . import verify as _former_verify_module  # noqa: F401
+
+# -- array-valued AD (issue 11): LINEAR, linear maps, and the opt-in array tracer ``semiring_ad.arrays``
+from .ad import arrays as arrays  # the namespace semiring_ad.arrays (a module: not in __all__)
 from .ad.accumulation import AccumulationCosts, accumulation_costs
 from .ad.api import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
+from .ad.arrays.linalg import logsumexp, softmax
 from .ad.computation import ComputationGraph
 from .ad.dual import DUAL, Dual
 from .ad.fixed_point import fixed_point
@@ -28,13 +32,18 @@ from .ad.functions import (
     arccos,
     arcsin,
     arctan,
+    arctan2,
     cos,
     cosh,
     divide,
     exp,
+    exp2,
     expm1,
+    hypot,
     log,
     log1p,
+    log2,
+    log10,
     maximum,
     minimum,
     multiply,
@@ -58,6 +67,8 @@ from .core.backends import SweepResult, choose_backend, explain_backend  # regis
 from .core.chain import Bracketing, bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
 from .core.elimination import eliminate, elimination_steps
 from .core.graph import CompiledGraph, compile_graph
+from .core.linear import LinearMap
+from .core.linear_semiring import LINEAR, as_linear_map
 from .core.semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .core.semirings import (
     COUNTING,
@@ -90,10 +101,12 @@ from .errors import (
     NotADAGError,
     SemiringADError,
     SemiringLawError,
+    ShapeError,
     StaleTraceError,
     TraceError,
     UnknownPrimitiveError,
     UnknownSemiringError,
+    UnsupportedOperationError,
     VerificationError,
 )
 from .views import Drawing, Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
@@ -156,6 +169,14 @@ __all__ = [
     "MissingDependencyError",
     "NoStarError",
     "ConvergenceError",
+    "ShapeError",
+    "UnsupportedOperationError",
+    # array-valued AD
+    "LINEAR",
+    "LinearMap",
+    "as_linear_map",
+    "logsumexp",
+    "softmax",
     # semirings
     "Semiring",
     "Kernels",
@@ -209,11 +230,16 @@ __all__ = [
     "arccos",
     "arcsin",
     "arctan",
+    "arctan2",
     "cos",
     "cosh",
     "divide",
     "exp",
+    "exp2",
     "expm1",
+    "hypot",
+    "log10",
+    "log2",
     "log",
     "log1p",
     "maximum",

@@ -28,6 +28,8 @@ __all__ = [
     "VerificationError",
     "NoStarError",
     "ConvergenceError",
+    "ShapeError",
+    "UnsupportedOperationError",
 ]
 
 
@@ -152,3 +154,10 @@ class ConvergenceError(SemiringADError):
     def __init__(self, message: str, last: tuple = ()) -> None:
         super().__init__(message)
         self.last = last
+class ShapeError(SemiringADError, ValueError):
+    """Linear maps (or arrays) whose shapes do not fit: composing R^n → R^m with R^p → R^q for m != p."""
+
+
+class UnsupportedOperationError(TraceError, TypeError):
+    """A NumPy function or method the array tracer has no rule for; the message names it and how to add one."""
+

@@ -32,6 +32,7 @@ from collections.abc import Callable, Hashable
 
 import hypothesis.strategies as st
 import networkx as nx
+import numpy as np
 import pytest
 import sympy
 from hypothesis import settings
@@ -66,6 +67,43 @@ def _path_sets() -> st.SearchStrategy:
     return st.frozensets(path, max_size=2)
 
 
+def _linear_maps(entries: st.SearchStrategy) -> st.SearchStrategy:
+    """Maps R^2 -> R^2: plain 2x2 arrays (dense maps) and every structured kind that fits that shape.
+
+    One shape for all, so any two samples compose and add (the laws need every pair and triple).
+    """
+    from semiring_ad.core import linear as lm
+    from semiring_ad.core import linear_shape as ls
+
+    matrices = st.lists(entries, min_size=4, max_size=4).map(lambda v: np.array(v, dtype=float).reshape(2, 2))
+    vectors = st.lists(entries, min_size=2, max_size=2).map(lambda v: np.array(v, dtype=float))
+    leaves = st.one_of(
+        matrices,
+        matrices.map(lambda a: lm.Dense(a, (2,), (2,))),
+        vectors.map(lambda d: lm.Diagonal(d, (2,))),
+        entries.map(lambda c: lm.Diagonal(np.float64(c), (2,))),
+        matrices.map(lambda a: lm.MatMulLeft(a, (2,))),
+        matrices.map(lambda a: lm.MatMulRight(a, (2,))),
+        matrices.map(lambda a: lm.Transposed(lm.MatMulLeft(a, (2,)))),
+        st.sampled_from([[1, 0], [0, 0], [1, 1]]).map(lambda i: ls.Gather(i, (2,))),
+        st.just(lm.Identity((2,))),
+        st.just(lm.Zero((2,), (2,))),
+        st.just(lm.Compose([ls.SumOver((2,), None, keepdims=True), ls.Broadcast((1,), (2,))])),
+        st.just(ls.Transpose((2,))),
+    )
+    return st.one_of(
+        leaves,
+        st.lists(leaves, min_size=2, max_size=3).map(lambda ms: lm.Compose([as_map(m) for m in ms])),
+        st.lists(leaves, min_size=2, max_size=3).map(lambda ms: lm.SumMaps([as_map(m) for m in ms])),
+    )
+
+
+def as_map(w):
+    from semiring_ad.core.linear_semiring import as_linear_map
+
+    return as_linear_map(w)
+
+
 def _duals(parts: st.SearchStrategy) -> st.SearchStrategy:
     # Imported lazily: semiring_ad.ad.dual may not exist yet, and is only needed
     # once a "dual" semiring is registered.
@@ -95,6 +133,8 @@ _SAMPLES: dict[str, Callable[[], st.SearchStrategy]] = {
     "dual": lambda: _duals(st.integers(-64, 64).map(lambda k: k / 16)),
     # (sign, log|x|) of moderate reals and the zero (0, -inf); equality compares the numbers.
     "signed_log": lambda: st.builds(signed_log, st.one_of(small_floats, st.just(0.0))),
+    # Maps of R^2 with small integer entries: sums of products stay exact, so the laws hold to the bit.
+    "linear": lambda: _linear_maps(st.integers(-3, 3)),
 }
 
 # Edge weights and seeds for path problems.  semiring_dags weights PATHS edges with their own ids
@@ -113,6 +153,8 @@ _WEIGHTS: dict[str, Callable[[], st.SearchStrategy]] = {
     "paths": _path_sets,
     "dual": lambda: _duals(dyadics),
     "signed_log": lambda: st.builds(signed_log, dyadics),
+    # 2x2 dense Jacobians and structured maps of R^2 with dyadic entries (exact, as for plus_times).
+    "linear": lambda: _linear_maps(dyadics),
 }
 
 

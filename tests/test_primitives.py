@@ -18,7 +18,7 @@ import sympy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from semiring_ad import functions
+from semiring_ad.ad import functions
 from semiring_ad.ad.dispatch import GENERIC, evaluate, local_partials, namespace_for
 from semiring_ad.ad.namespaces import FLOAT, NAMESPACE_FUNCTIONS, NUMPY, SYMPY
 from semiring_ad.ad.primitives import (

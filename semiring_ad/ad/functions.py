@@ -23,9 +23,9 @@ from .dispatch import apply, new_level
 from .primitives import PRIMITIVES
 
 __all__ = [
-    "abs", "absolute", "add", "apply", "arccos", "arcsin", "arctan", "cos", "cosh", "divide", "exp", "expm1",
-    "log", "log1p", "maximum", "minimum", "multiply", "negative", "new_level", "power", "reciprocal", "relu",
-    "sigmoid", "sin", "sinh", "sqrt", "square", "subtract", "tan", "tanh",
+    "abs", "absolute", "add", "apply", "arccos", "arcsin", "arctan", "arctan2", "cos", "cosh", "divide", "exp",
+    "exp2", "expm1", "hypot", "log", "log1p", "log2", "log10", "maximum", "minimum", "multiply", "negative",
+    "new_level", "power", "reciprocal", "relu", "sigmoid", "sin", "sinh", "sqrt", "square", "subtract", "tan", "tanh",
 ]  # fmt: skip
 
 
@@ -38,6 +38,8 @@ _EXAMPLES = {
     "arccos": ("1.0", "0.0"), "arctan": ("1.0", "0.7853981633974483"), "sinh": ("0.0", "0.0"),
     "cosh": ("0.0", "1.0"), "tanh": ("0.0", "0.0"), "sigmoid": ("0.0", "0.5"), "abs": ("-2.0", "2.0"),
     "maximum": ("2.0, 3", "3.0"), "minimum": ("2.0, 3", "2.0"), "relu": ("-2.0", "0.0"),
+    "arctan2": ("1.0, -1.0", "2.356194490192345"), "log10": ("1000.0", "3.0"), "log2": ("8.0", "3.0"),
+    "exp2": ("10.0", "1024.0"), "hypot": ("3.0, 4.0", "5.0"),
 }  # fmt: skip
 
 
@@ -81,12 +83,17 @@ exp = _make("exp")
 expm1 = _make("expm1")
 log = _make("log")
 log1p = _make("log1p")
+log10 = _make("log10")
+log2 = _make("log2")
+exp2 = _make("exp2")
+hypot = _make("hypot")
 sin = _make("sin")
 cos = _make("cos")
 tan = _make("tan")
 arcsin = _make("arcsin")
 arccos = _make("arccos")
 arctan = _make("arctan")
+arctan2 = _make("arctan2")
 sinh = _make("sinh")
 cosh = _make("cosh")
 tanh = _make("tanh")

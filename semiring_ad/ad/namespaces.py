@@ -30,8 +30,8 @@ __all__ = ["FLOAT", "NAMESPACE_FUNCTIONS", "NUMPY", "SYMPY", "MathNamespace"]
 
 
 NAMESPACE_FUNCTIONS = (
-    "exp", "expm1", "log", "log1p", "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "arctan",
-    "sinh", "cosh", "tanh", "sigmoid", "abs", "maximum", "minimum", "power", "divide",
+    "exp", "expm1", "exp2", "log", "log1p", "log2", "log10", "sqrt", "sin", "cos", "tan", "arcsin", "arccos",
+    "arctan", "arctan2", "sinh", "cosh", "tanh", "sigmoid", "abs", "maximum", "minimum", "power", "divide",
     "sign", "step_ge", "step_gt",
 )  # fmt: skip
 """What every math namespace provides.  ``sign(0) == 0``; ``step_ge(a, b)`` is
@@ -61,7 +61,8 @@ class MathNamespace:
 # -- FLOAT: math module, domain failures become DomainError -------------------
 
 _FLOAT_DOMAINS = {
-    "log": "x > 0", "log1p": "x > -1", "sqrt": "x >= 0", "arcsin": "-1 <= x <= 1", "arccos": "-1 <= x <= 1",
+    "log": "x > 0", "log2": "x > 0", "log10": "x > 0",
+    "log1p": "x > -1", "sqrt": "x >= 0", "arcsin": "-1 <= x <= 1", "arccos": "-1 <= x <= 1",
     "divide": "b != 0", "power": "x > 0, x = 0 with y >= 0, or x < 0 with an integer y (a real result)",
 }  # fmt: skip
 
@@ -115,6 +116,7 @@ FLOAT = MathNamespace(
         name: _guarded(name, fn)
         for name, fn in {
             "exp": math.exp, "expm1": math.expm1, "log": math.log, "log1p": math.log1p, "sqrt": math.sqrt,
+            "exp2": lambda x: math.pow(2.0, x), "log2": math.log2, "log10": math.log10, "arctan2": math.atan2,
             "sin": math.sin, "cos": math.cos, "tan": math.tan, "arcsin": math.asin, "arccos": math.acos,
             "arctan": math.atan, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
             "sigmoid": _float_sigmoid, "power": math.pow, "divide": lambda a, b: a / b,
@@ -141,9 +143,26 @@ def _np_sigmoid(x: Any) -> Any:
     return expit(x)
 
 
+def _object_arctan2(y: Any, x: Any) -> Any:
+    for v in (y, x):  # a traced value or dual number among the elements computes it
+        hook = getattr(type(v), "__semiring_ad_apply__", None)
+        if hook is not None:
+            from .primitives import PRIMITIVES  # the row is registered by the time arrays of tracers exist
+
+            return hook(v, PRIMITIVES["arctan2"], (y, x))
+    return math.atan2(y, x)
+
+
+def _np_arctan2(y: Any, x: Any) -> Any:
+    if np.asarray(y).dtype == object or np.asarray(x).dtype == object:  # no object loop calls a method of both
+        return np.frompyfunc(_object_arctan2, 2, 1)(y, x)
+    return np.arctan2(y, x)
+
+
 NUMPY = MathNamespace(
     "numpy",
-    exp=np.exp, expm1=np.expm1, log=np.log, log1p=np.log1p, sqrt=np.sqrt, sin=np.sin, cos=np.cos,
+    exp=np.exp, expm1=np.expm1, exp2=np.exp2, log=np.log, log1p=np.log1p, log2=np.log2, log10=np.log10,
+    sqrt=np.sqrt, arctan2=_np_arctan2, sin=np.sin, cos=np.cos,
     tan=np.tan, arcsin=np.arcsin, arccos=np.arccos, arctan=np.arctan, sinh=np.sinh, cosh=np.cosh,
     tanh=np.tanh, sigmoid=_np_sigmoid, abs=np.abs, maximum=np.maximum, minimum=np.minimum,
     power=_np_power, divide=np.divide, sign=np.sign,
@@ -159,6 +178,8 @@ NUMPY = MathNamespace(
 SYMPY = MathNamespace(
     "sympy",
     exp=lambda x: _sympy().exp(x), expm1=lambda x: _sympy().exp(x) - 1, log=lambda x: _sympy().log(x),
+    exp2=lambda x: _sympy().Pow(2, x), arctan2=lambda y, x: _sympy().atan2(y, x),
+    log2=lambda x: _sympy().log(x, 2), log10=lambda x: _sympy().log(x, 10),
     log1p=lambda x: _sympy().log(1 + x), sqrt=lambda x: _sympy().sqrt(x), sin=lambda x: _sympy().sin(x),
     cos=lambda x: _sympy().cos(x), tan=lambda x: _sympy().tan(x), arcsin=lambda x: _sympy().asin(x),
     arccos=lambda x: _sympy().acos(x), arctan=lambda x: _sympy().atan(x), sinh=lambda x: _sympy().sinh(x),

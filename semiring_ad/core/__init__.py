@@ -8,6 +8,8 @@ views are built on it.  Data flows semiring → graph → solver → backends:
   counting, and the law checker;
 * :mod:`~semiring_ad.core.semirings` — the built-in instances and the
   :data:`SEMIRINGS` registry;
+* :mod:`~semiring_ad.core.linear` and :mod:`~semiring_ad.core.linear_semiring` —
+  structured linear maps (array Jacobians) and their semiring :data:`LINEAR`;
 * :mod:`~semiring_ad.core.graph` — validation and the compiled array form;
 * :mod:`~semiring_ad.core.solver` — forward and backward sweeps, path sums,
   path enumeration and the backend registry;
@@ -24,6 +26,8 @@ from .backends import SweepResult, choose_backend, explain_backend  # registers 
 from .chain import Bracketing, bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
 from .elimination import eliminate, elimination_steps
 from .graph import CompiledGraph, WeightSpec, compile_graph
+from .linear import LinearMap
+from .linear_semiring import LINEAR, as_linear_map
 from .semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .semirings import (
     COUNTING,
@@ -51,6 +55,7 @@ __all__ = [
     "optimal_bracketing",
     "reverse_bracketing",
     "COUNTING",
+    "LINEAR",
     "LOG",
     "MAX_PLUS",
     "MAX_TIMES",
@@ -62,10 +67,12 @@ __all__ = [
     "SIGNED_LOG",
     "CompiledGraph",
     "Kernels",
+    "LinearMap",
     "OpCounter",
     "Semiring",
     "SweepResult",
     "WeightSpec",
+    "as_linear_map",
     "check_laws",
     "choose_backend",
     "compile_graph",

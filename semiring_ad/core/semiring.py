@@ -45,11 +45,14 @@ class OpCounter:
 
     plus: int = 0
     times: int = 0
+    multiply_adds: int = field(default=0, repr=False)
+    """Scalar multiply-adds of the ⊗ operations, for semirings that state a ``cost`` (LINEAR)."""
 
     def reset(self) -> None:
-        """Set both counts back to zero."""
+        """Set the counts back to zero."""
         self.plus = 0
         self.times = 0
+        self.multiply_adds = 0
 
     @property
     def total(self) -> int:
@@ -94,6 +97,9 @@ class Semiring:
         turns round a cycle of weight a.  It raises
         :class:`~semiring_ad.errors.NoStarError` where the sum is infinite.
         ``None`` (the default): cycles have no path sum in this semiring.
+    cost : callable, optional
+        ``cost(a, b)``: scalar multiply-adds that ``a ⊗ b`` performs;
+        :func:`counted` adds it to ``counter.multiply_adds``.
 
     Examples
     --------
@@ -122,6 +128,7 @@ class Semiring:
     counter: OpCounter | None = field(default=None, repr=False)
     guard: Callable[..., None] | None = field(default=None, repr=False)
     star: Callable[[Any], Any] | None = field(default=None, repr=False)
+    cost: Callable[[Any, Any], int] | None = field(default=None, repr=False)
 
     def sum(self, values: Iterable[Any]) -> Any:
         """⊕ of all ``values`` (the semiring's zero for none), left to right."""
@@ -207,6 +214,7 @@ def counted(s: Semiring) -> Semiring:
     OpCounter(plus=1, times=1)
     """
     counter = OpCounter()
+    cost = s.cost
 
     def plus(a: Any, b: Any) -> Any:
         counter.plus += 1
@@ -214,6 +222,8 @@ def counted(s: Semiring) -> Semiring:
 
     def times(a: Any, b: Any) -> Any:
         counter.times += 1
+        if cost is not None:
+            counter.multiply_adds += cost(a, b)
         return s.times(a, b)
 
     return replace(s, name=f"counted({s.name})", plus=plus, times=times, kernels=None, counter=counter)
