@@ -303,8 +303,8 @@ def test_symbolic_and_signed_log_stars():
 
 
 def test_every_registered_semiring_of_the_table_has_its_star():
-    """The issue's table: no star for COUNTING and PATHS only.  DUAL (ad/dual.py) is not in the table
-    and has none yet."""
+    """The issue's table: no star for COUNTING and PATHS only (LINEAR's is (I - A)^-1).  DUAL
+    (ad/dual.py) is not in the table and has none yet."""
     without = {name for name in SEMIRINGS if SEMIRINGS[name].star is None}
     assert without - {"dual"} == {"counting", "paths"}
 
@@ -332,3 +332,23 @@ def test_unknown_nodes_on_a_cyclic_graph_are_named():
                   lambda: path_sum(G, PLUS_TIMES, "a", "zz")):
         with pytest.raises(NodeNotFoundError, match="'zz'"):
             solve()
+
+
+def test_linear_cycle_of_matrices_equals_the_block_linear_system():
+    """LINEAR's star (I - A)^-1: a two-node cycle of random 3x3 maps (spectral radius < 1) between x and y.
+    Oracle: the block system v = x + B·u, u = A·v solved by numpy for the x -> y Jacobian."""
+    from semiring_ad import LINEAR, path_sum
+
+    rng = np.random.default_rng(7)
+    A, B = (0.3 * rng.standard_normal((3, 3)) for _ in range(2))
+    eye = np.eye(3)
+    G = nx.DiGraph()
+    G.add_edge("x", "v", weight=eye)
+    G.add_edge("v", "u", weight=A)  # u = A v
+    G.add_edge("u", "v", weight=B)  # v = x + B u
+    G.add_edge("v", "y", weight=eye)
+    expected = np.linalg.solve(eye - B @ A, eye)  # v = (I - BA)^-1 x
+    np.testing.assert_allclose(path_sum(G, LINEAR, "x", "y"), expected, rtol=1e-10)
+    G.add_edge("u", "v", weight=np.linalg.inv(A))  # B A = I: the loop's series diverges
+    with pytest.raises(NoStarError, match="linear"):
+        path_sum(G, LINEAR, "x", "y")

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import NoStarError, ShapeError
 from .linear import Compose, Dense, Diagonal, Identity, LinearMap, SumMaps, Zero
 from .semiring import Semiring
 from .semirings import SEMIRINGS
@@ -195,6 +195,26 @@ def _equal(a: Any, b: Any) -> bool:
     return bool(np.allclose(ma.to_dense(), mb.to_dense(), rtol=1e-9, atol=1e-12))
 
 
+def _star(a: Any) -> Any:
+    """(I − A)^-1, the sum I + A + A² + … of going round a loop of map ``a`` any number of times."""
+    if a is _ANY_ZERO:
+        return _ANY_ONE
+    m = as_linear_map(a)
+    if a is _ANY_ONE or m.in_shape != m.out_shape:
+        why = "I - I is singular" if a is _ANY_ONE else f"a map {m.in_shape} -> {m.out_shape} is not square"
+        raise NoStarError(f"linear has no star of this map ({why})", semiring="linear", value=a)
+    eye = np.eye(m.in_size)
+    gap = eye - m.to_dense()
+    try:  # numerically singular (condition number past 1/√eps) counts as singular: the inverse is noise
+        inv = np.linalg.solve(gap, eye) if np.linalg.cond(gap) < 1e8 else None
+    except np.linalg.LinAlgError:
+        inv = None
+    if inv is None or not np.all(np.isfinite(inv)):
+        raise NoStarError("linear has no finite star of this map (I - A is singular: the loop's series diverges)",
+                          semiring="linear", value=a)
+    return inv if type(a) is np.ndarray else Dense(inv, m.in_shape, m.out_shape)
+
+
 LINEAR = Semiring(
     "linear",
     _plus,
@@ -206,7 +226,17 @@ LINEAR = Semiring(
     notation=("+", "then", "0", "I"),
     equal=_equal,
     cost=multiply_adds,
+    star=_star,
 )
 """(add maps, "a then b", zero map, identity) on :class:`~semiring_ad.core.linear.LinearMap` weights
-and 2-D arrays (dense Jacobians)."""
+and 2-D arrays (dense Jacobians).  Its star is (I − A)^-1 (singular I − A: no star), so a cyclic graph
+of matrices solves like a linear system.
+
+>>> import networkx as nx
+>>> A = np.array([[0.5, 0.0], [0.25, 0.5]])
+>>> G = nx.DiGraph([("x", "v", {"weight": np.eye(2)}), ("v", "v", {"weight": A}), ("v", "y", {"weight": np.eye(2)})])
+>>> from semiring_ad import path_sum
+>>> np.allclose(path_sum(G, LINEAR, "x", "y"), np.linalg.inv(np.eye(2) - A))
+True
+"""
 SEMIRINGS["linear"] = LINEAR
