@@ -203,12 +203,11 @@ def _star(a: Any) -> Any:
     if a is _ANY_ONE or m.in_shape != m.out_shape:
         why = "I - I is singular" if a is _ANY_ONE else f"a map {m.in_shape} -> {m.out_shape} is not square"
         raise NoStarError(f"linear has no star of this map ({why})", semiring="linear", value=a)
-    eye = np.eye(m.in_size)
-    gap = eye - m.to_dense()
-    try:  # numerically singular (condition number past 1/√eps) counts as singular: the inverse is noise
-        inv = np.linalg.solve(gap, eye) if np.linalg.cond(gap) < 1e8 else None
-    except np.linalg.LinAlgError:
-        inv = None
+    eye, mat = np.eye(m.in_size), m.to_dense()
+    gap = eye - mat
+    singular = np.linalg.svd(gap, compute_uv=False)
+    # Numerically singular counts as singular: past rounding of A itself, the inverse would be noise.
+    inv = None if singular[-1] <= 1e-8 * max(1.0, singular[0], np.abs(mat).max()) else np.linalg.solve(gap, eye)
     if inv is None or not np.all(np.isfinite(inv)):
         raise NoStarError("linear has no finite star of this map (I - A is singular: the loop's series diverges)",
                           semiring="linear", value=a)
