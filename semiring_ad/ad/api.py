@@ -18,10 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from .._sympy import is_sympy
 from ..core.solver import sweep
 from ..errors import TraceError
 from .computation import (
     ComputationGraph,
+    _at_every_point,
     _concrete,
     _finish,
     _jacobian_matrix,
@@ -85,7 +87,9 @@ def _scalar_output(g: ComputationGraph, name: str) -> int:
 def _gradient(g: ComputationGraph, tuple_out: bool) -> Any:
     out = _scalar_output(g, "grad")
     # One scalar seed on a tape swept once: the generic loop beats any vectorized set-up (measured).
-    vals = _solve(g, {out: 1.0}, "backward", backend="python")
+    # The seed is the integer 1 at SymPy inputs, so symbolic gradients stay exact (no 1.0*x**2).
+    seed = 1 if any(is_sympy(g.tape.values[i]) for i in g.inputs) else 1.0
+    vals = _solve(g, {out: seed}, "backward", backend="python")
     return _pack(_split(_pick(vals, g.inputs), g), tuple_out)
 
 
@@ -169,12 +173,14 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
         if len(sizes) != 1 or any(a.ndim == 0 for a in arrays):
             raise TraceError(f"vmap_grad needs arguments with one common leading batch axis; got shapes "
                              f"{[a.shape for a in arrays]}")
+        batch = sizes.pop()
+        if batch == 0:  # an empty batch: empty gradients, shaped (0, *argument shape)
+            return _pack([np.zeros(arrays[k].shape) for k in _normalize_argnums(nums, len(arrays))], tuple_out)
         # Trace every argument (a batched constant must follow the points too); report the asked ones.
         g = trace(f, *[a[0] for a in arrays])
         moved = [np.moveaxis(a, 0, -1) for a in arrays]  # batch axis last: (*shape, B)
         out = _scalar_output(g, "vmap_grad")
-        vals = _solve(g.at(*moved), {out: 1.0}, "backward")
-        batch = sizes.pop()
+        vals = _solve(_at_every_point(g, moved), {out: 1.0}, "backward")
         flat = [np.broadcast_to(np.asarray(0.0 if vals[i] is None else vals[i], dtype=float), (batch,))
                 for i in g.inputs]
         pieces, start = [], 0
@@ -215,7 +221,7 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") ->
             block = flat[:, start:start + size]
             start += size
             full = lead + (() if shape is None else shape)
-            pieces.append(_concrete(block.reshape(full)) if full else _finish(block[0, 0]))
+            pieces.append(_concrete(block.reshape(full)) if full or shape is not None else _finish(block[0, 0]))
         return _pack(pieces, tuple_out)
 
     return jac

@@ -24,8 +24,9 @@ import numpy as np
 from ..core.graph import CompiledGraph
 from ..core.semirings import PLUS_TIMES
 from ..core.solver import sweep
-from ..errors import StaleTraceError, TraceError
+from ..errors import DomainError, StaleTraceError, TraceError
 from .dispatch import FLOAT, namespace_for
+from .finite import RAISE, check_scalar, point_error
 from .primitives import PRIMITIVES
 from .tape import _COMPARISONS, Tape, _scalar
 
@@ -155,27 +156,64 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
     # Float inputs and float constants keep every value a float: pick FLOAT once, not per node.
     plain = all(type(v) is float for v in point.values()) and _plain_constants(tape)
     pending = tape.guards[::-1]  # a stack: the next guard to check is last
-    for i, (op, spec) in enumerate(zip(tape.ops, tape.args)):
-        while pending and pending[-1][0] <= i:
+    with np.errstate(**RAISE):  # the finiteness rule on arrays of points: NumPy raises where floats raise
+        for i, (op, spec) in enumerate(zip(tape.ops, tape.args)):
+            while pending and pending[-1][0] <= i:
+                _check_guard(pending.pop(), vals)
+            if op is None:
+                vals.append(point[i])
+                continue
+            if op == "const":
+                vals.append(tape.values[i])
+                continue
+            prim = table[op]
+            args = [vals[x] if kind == "n" else x for kind, x in spec]
+            m = float_ns if plain else namespace_for(args)
+            start = len(partials)
+            try:
+                out = prim.value(m, *args)
+                for k, (kind, _) in enumerate(spec):
+                    if kind == "n":
+                        partials.append(prim.partials[k](m, *args, out))
+            except (ArithmeticError, ValueError) as exc:
+                raise _replay_error(prim, args, spec, exc) from exc
+            # Floats are checked here; NumPy raises by itself under RAISE once the point is finite
+            # (_scalar checks it), and dual numbers check their own arithmetic.
+            if plain and (out - out != 0.0 or any(w - w != 0.0 for w in partials[start:])):
+                raise _replay_error(prim, args, spec, None)
+            vals.append(out)
+        while pending:
             _check_guard(pending.pop(), vals)
-        if op is None:
-            vals.append(point[i])
-            continue
-        if op == "const":
-            vals.append(tape.values[i])
-            continue
-        prim = table[op]
-        args = [vals[x] if kind == "n" else x for kind, x in spec]
-        m = float_ns if plain else namespace_for(args)
-        out = prim.value(m, *args)
-        for k, (kind, _) in enumerate(spec):
-            if kind == "n":
-                partials.append(prim.partials[k](m, *args, out))
-        vals.append(out)
-    while pending:
-        _check_guard(pending.pop(), vals)
     new.values, new.partials = vals, partials
     return new
+
+
+def _replay_error(prim: Any, args: list, spec: tuple, exc: Exception | None) -> DomainError:
+    """The finiteness rule's error for a re-evaluated node, at the first offending point for arrays."""
+    wrt = [k for k, (kind, _) in enumerate(spec) if kind == "n"]
+    if any(isinstance(a, np.ndarray) for a in args):
+        return point_error(prim, args, wrt, exc)
+    if all(type(a) in (float, int) for a in args):
+        try:
+            check_scalar(prim, args, wrt)  # the same message as the tracing path
+        except DomainError as err:
+            return err
+    if isinstance(exc, DomainError):
+        return exc
+    return DomainError(f"{prim.name} gave a non-finite number ({exc}); semiring_ad stops rather than return "
+                       "a derivative that may be silently wrong")
+
+
+def _at_every_point(g: ComputationGraph, moved: list[np.ndarray]) -> ComputationGraph:
+    """``g.at(*moved)`` for :func:`~semiring_ad.ad.api.vmap_grad`, whose stale branches get its own advice."""
+    try:
+        return g.at(*moved)
+    except StaleTraceError as exc:
+        raise StaleTraceError(
+            f"vmap_grad traces f once, at the first point, and reuses that trace for the whole batch, but f "
+            f"branches differently at another point ({exc}).  Write the branch without Python if/comparisons "
+            "(np.where(cond, a, b), semiring_ad.maximum / minimum / abs / relu), or call grad(f) at each point"
+        ) from None
 
 
 def _plain_constants(tape: Tape) -> bool:

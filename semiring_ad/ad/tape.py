@@ -26,10 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TraceError
+from ..errors import DomainError, TraceError
 from . import rules  # noqa: F401  (fills the table Tracer's methods are generated from)
+from .collector import YOUNG_EVERY, tidy
 from .dispatch import FLOAT, apply, namespace_for, new_level
+from .finite import nonfinite, partial_error, value_error
 from .primitives import PRIMITIVES, Primitive, primitive_of_ufunc
+from .refusals import Refusing, refuse_complex
 
 __all__ = ["Tape", "Tracer"]
 
@@ -41,6 +44,9 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
 }
+
+
+_TIDY_MASK = YOUNG_EVERY - 1
 
 
 class Tape:
@@ -97,17 +103,32 @@ class Tape:
             if t is not float and t is not int:
                 plain = False
             vals.append(v)
+        if not plain:
+            refuse_complex(vals)
         m = FLOAT if plain else namespace_for(vals)
         out = prim.value(m, *vals)
+        if out - out != 0.0 if plain else nonfinite(out):  # the finiteness rule (ad.finite); x - x == 0 iff finite
+            raise value_error(prim, vals, out)
         parents, partials, levels = self.parents, self.partials, self.levels
-        level = 0
-        for k, (kind, p) in enumerate(spec):
-            if kind == "n":
-                parents.append(p)
-                partials.append(prim.partials[k](m, *vals, out))
-                if levels[p] >= level:
-                    level = levels[p] + 1
+        start, level = len(partials), 0
+        try:
+            for k, (kind, p) in enumerate(spec):
+                if kind == "n":
+                    w = prim.partials[k](m, *vals, out)
+                    if w - w != 0.0 if plain else nonfinite(w):
+                        raise _NonFinite
+                    parents.append(p)
+                    partials.append(w)
+                    if levels[p] >= level:
+                        level = levels[p] + 1
+        except (ArithmeticError, ValueError) as exc:
+            del parents[start:], partials[start:]  # a caught error leaves the tape whole
+            if not plain and not isinstance(exc, _NonFinite):
+                raise  # a nested computation's error, which names its own call
+            raise partial_error(prim, vals, k) from exc
         i = len(self.values)
+        if not i & _TIDY_MASK:
+            tidy()  # bound the user's cyclic garbage while the collector is paused
         refs.append(("n", i))
         self.ops.append(prim.name)
         self.args.append(tuple(spec))
@@ -116,6 +137,10 @@ class Tape:
         self.ptr.append(len(parents))
         self.labels.append("")
         return Tracer(self, i, out)
+
+
+class _NonFinite(ArithmeticError):
+    """A local partial came out infinite or nan (turned into :func:`~.finite.partial_error`)."""
 
 
 def _leaked() -> None:
@@ -154,14 +179,16 @@ def _unary_method(name: str) -> Callable[[Tracer], Any]:
     return method
 
 
-class Tracer:
+class Tracer(Refusing):
     """A traced scalar: a value plus its node on a tape.
 
     Supports Python arithmetic, comparisons (evaluated at the point and
     recorded, so ``if``/``for`` work; :meth:`ComputationGraph.at` checks them),
-    ``semiring_ad``'s math functions, NumPy ufuncs, and NumPy object arrays of
-    tracers.  Converting to ``float`` is refused: it would silently cut the
-    derivative.
+    ``semiring_ad``'s math functions, NumPy ufuncs, NumPy object arrays of
+    tracers, and the array methods of a NumPy scalar (``x.sum()``, so a 0-d
+    array argument behaves as in JAX).  Converting to ``float`` (``math.sin``),
+    SymPy functions, ``%``, ``//`` and ``round`` are refused
+    (:mod:`semiring_ad.ad.refusals`): they would silently cut the derivative.
     """
 
     __slots__ = ("index", "tape", "value")
@@ -224,6 +251,8 @@ class Tracer:
 
     # -- comparisons: evaluated at the point, recorded as guards ---------
     def _compare(self, op: str, other: Any, reflected: bool = False) -> bool:
+        if self.tape.finished or (type(other) is Tracer and other.tape.finished):
+            _leaked()
         a, b = (other, self) if reflected else (self, other)
         va = a.value if isinstance(a, Tracer) else a
         vb = b.value if isinstance(b, Tracer) else b
@@ -271,16 +300,6 @@ class Tracer:
         """The imaginary part of a real traced value: ``0.0``."""
         return 0.0
 
-    def __float__(self) -> float:
-        raise TraceError(
-            "a traced value was converted to float (by float(), math.*, or a float NumPy array), "
-            "which would cut it out of the derivative; use semiring_ad's functions (semiring_ad.sin, ...) "
-            "or NumPy ufuncs on the traced value, and object arrays (np.array(xs, dtype=object))"
-        )
-
-    __int__ = __float__
-    __index__ = __float__
-
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         name = primitive_of_ufunc(ufunc)
         if method == "reduce" and len(inputs) == 1 and kwargs.get("axis") in (None, 0):
@@ -300,6 +319,25 @@ del _name
 def _scalar(x: Any) -> Any:
     if isinstance(x, (bool, np.bool_)):
         raise TraceError(f"cannot differentiate with respect to a boolean ({x!r}); pass a number")
+    refuse_complex((x,), "was given as a point to differentiate at")
+    if nonfinite(x):
+        raise DomainError(f"cannot differentiate at a non-finite point ({x!r} holds an inf or a nan); "
+                          "semiring_ad computes derivatives at finite points only (semiring_ad.ad.finite)")
     if isinstance(x, (int, np.integer, np.floating)):
         return float(x)
     return x
+
+
+def _array_method(name: str) -> Callable[..., Any]:
+    def method(self: Tracer, *args: Any, **kwargs: Any) -> Any:
+        return getattr(np.asarray(self, dtype=object), name)(*args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"As ``numpy.ndarray.{name}`` of a 0-d array holding the traced value (as in JAX)."
+    return method
+
+
+for _name in ("sum", "prod", "mean", "max", "min", "item", "reshape", "ravel", "flatten", "squeeze", "tolist"):
+    setattr(Tracer, _name, _array_method(_name))
+Tracer.ndim, Tracer.shape, Tracer.size = 0, (), 1  # type: ignore[attr-defined]  # a traced scalar is 0-d
+del _name
