@@ -92,6 +92,10 @@ class Dual(Refusing):
     Dual(0.0, 1.0)
     >>> Dual(2.0, 1.0) ** 3  # 3·x² tangent, without log(x)
     Dual(8.0, 12.0)
+
+    ``float()``, ``int()``, ``complex()`` (hence ``math.sin``), ``%``, ``//``
+    and ``round`` raise :class:`~semiring_ad.errors.TraceError`: they would
+    drop the tangent (:mod:`semiring_ad.ad.refusals`); use ``.value``.
     """
 
     __slots__ = ("level", "tangent", "value")
