@@ -359,6 +359,16 @@ def test_grad_at_a_sympy_symbol_is_exact():
     assert dx.atoms(sympy.Float) == set() and dy == x
 
 
+def test_second_order_and_forward_mode_at_sympy_symbols_are_exact():
+    x, y = sympy.symbols("x y")
+    f = x**2 * sympy.sin(x)
+    got = sad.hessian(lambda a: a**2 * sad.sin(a))(x)
+    assert got.atoms(sympy.Float) == set() and sympy.simplify(got - sympy.diff(f, x, 2)) == 0
+    assert sad.hvp(lambda a, b: a**2 * b, (x, y), (1, 0)) == (2 * y, 2 * x)
+    _, tangent = sad.jvp(lambda a: a**2 * sad.sin(a), (x,), (1,))
+    assert tangent.atoms(sympy.Float) == set() and sympy.simplify(tangent - sympy.diff(f, x)) == 0
+
+
 def test_symbolic_gradient_is_the_transposed_jacobian_matrix():
     x, y = sympy.symbols("x y")
     f = x**2 * y + sympy.sin(x)

@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from .._sympy import is_sympy
 from ..core.solver import sweep
 from ..errors import TraceError
 from .computation import (
     ComputationGraph,
     _at_every_point,
     _concrete,
+    _exact,
     _finish,
     _jacobian_matrix,
     _pick,
@@ -88,8 +88,7 @@ def _gradient(g: ComputationGraph, tuple_out: bool) -> Any:
     out = _scalar_output(g, "grad")
     # One scalar seed on a tape swept once: the generic loop beats any vectorized set-up (measured).
     # The seed is the integer 1 at SymPy inputs, so symbolic gradients stay exact (no 1.0*x**2).
-    seed = 1 if any(is_sympy(g.tape.values[i]) for i in g.inputs) else 1.0
-    vals = _solve(g, {out: seed}, "backward", backend="python")
+    vals = _solve(g, {out: _exact(g, [1.0])[0]}, "backward", backend="python")
     return _pack(_split(_pick(vals, g.inputs), g), tuple_out)
 
 
@@ -253,7 +252,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     """
     g = trace(f, *primals)
     seeds: dict[int, Any] = {}
-    for node, t in zip(g.inputs, _flat_like(g, tangents, "tangents")):
+    for node, t in zip(g.inputs, _exact(g, _flat_like(g, tangents, "tangents"))):
         seeds[node] = t
     vals = _pick(_solve(g, seeds, "forward"), g.outputs)
     return g.value, _shape(vals, g.out_shape)
@@ -286,10 +285,10 @@ def _hvp_dual(g: ComputationGraph, tangents: Sequence[Any], name: str = "hvp") -
     out = _scalar_output(g, name)
     level = new_level()  # above every tape alive now: the innermost transformation
     point = g._flatten_point([_unflat_like(g, k) for k in range(len(g.in_shapes))])
-    vs = _flat_like(g, tangents, "tangents")
+    vs = _exact(g, _flat_like(g, tangents, "tangents"))
     duals = [Dual(x, v, level) for x, v in zip(point, vs)]
     gd = g.at(*_regroup(g, duals))
-    vals = sweep(gd.compiled, DUAL, {out: Dual(1.0, 0.0, level)}, "backward")
+    vals = sweep(gd.compiled, DUAL, {out: Dual(*_exact(g, [1.0, 0.0]), level)}, "backward")
     res = []
     for i in g.inputs:
         d = vals[i]

@@ -21,6 +21,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .._sympy import is_sympy
 from ..core.graph import CompiledGraph
 from ..core.semirings import PLUS_TIMES
 from ..core.solver import sweep
@@ -214,6 +215,13 @@ def _at_every_point(g: ComputationGraph, moved: list[np.ndarray]) -> Computation
             f"branches differently at another point ({exc}).  Write the branch without Python if/comparisons "
             "(np.where(cond, a, b), semiring_ad.maximum / minimum / abs / relu), or call grad(f) at each point"
         ) from None
+
+
+def _exact(g: ComputationGraph, seeds: list[Any]) -> list[Any]:
+    """Seeds as given, but integral floats as ints when an input is symbolic (1, not 1.0: exact results)."""
+    if not any(is_sympy(g.tape.values[i]) for i in g.inputs):
+        return seeds
+    return [int(v) if isinstance(v, float) and v.is_integer() else v for v in seeds]
 
 
 def _plain_constants(tape: Tape) -> bool:
