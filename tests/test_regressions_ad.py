@@ -64,6 +64,7 @@ CASES = {  # f, a point where some intermediate value or partial is not finite
     "x**2 at 1e200": (lambda x: x**2, 1e200),
     "1/x at 1e-310": (lambda x: 1.0 / x, 1e-310),
     "tanh(x*x) at 1e160": (lambda x: sad.tanh(x * x), 1e160),
+    "sin(x*x) at 1e200": (lambda x: sad.sin(x * x), 1e200),  # sin(inf) fails later: the overflow is reported
 }
 
 
@@ -84,6 +85,13 @@ def test_overflow_raises_on_the_vmap_path_naming_the_point(f, x):
     g = sad.trace(f, 1.0)
     with pytest.raises(DomainError):
         g.at(x)
+
+
+def test_the_first_overflow_is_reported_not_a_later_consequence():
+    batched = lambda f: lambda x: sad.vmap_grad(f)(np.array([x]))  # noqa: E731
+    for compute in (sad.grad, lambda f: lambda x: derivative(f, x), batched):
+        with pytest.raises(DomainError, match=r"multiply\(1e\+200, 1e\+200\) overflows"):
+            compute(lambda x: sad.sin(x * x) + 1.0)(1e200)
 
 
 def test_sqrt_of_x_squared_at_1e200_is_never_a_finite_wrong_derivative():

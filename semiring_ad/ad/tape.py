@@ -52,8 +52,8 @@ _TIDY_MASK = YOUNG_EVERY - 1
 class Tape:
     """The flat record of one trace.  Node ``i`` has in-edges ``ptr[i]:ptr[i+1]``."""
 
-    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "ops", "parents", "partials", "plain",
-                 "ptr", "refs", "values")
+    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "mixed", "ops", "parents", "partials",
+                 "plain", "ptr", "refs", "values")
 
     def __init__(self) -> None:
         self.level = new_level()
@@ -69,6 +69,7 @@ class Tape:
         self.guards: list[tuple] = []  # (position, comparison, (arg spec, arg spec), outcome)
         self.refs: list[tuple] = []  # refs[i] == ("n", i), made once and shared by every use of node i
         self.plain: bool | None = None  # all constants are floats/ints (set by _plain_constants)
+        self.mixed = False  # some value is not a float/int (checked as recorded; floats by check_tape)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -76,6 +77,8 @@ class Tape:
     def leaf(self, value: Any, label: str, op: str | None = None) -> Tracer:
         """Record an input (``op=None``) or a constant node."""
         i = len(self.values)
+        if type(value) is not float and type(value) is not int:
+            self.mixed = True
         self.refs.append(("n", i))
         self.ops.append(op)
         self.args.append(())
@@ -103,29 +106,31 @@ class Tape:
             if t is not float and t is not int:
                 plain = False
             vals.append(v)
-        if not plain:
+        if plain:
+            m = FLOAT
+        else:  # checked here; float operations are checked once per trace (finite.check_tape)
             refuse_complex(vals)
-        m = FLOAT if plain else namespace_for(vals)
+            m = namespace_for(vals)
+            self.mixed = True
         out = prim.value(m, *vals)
-        if out - out != 0.0 if plain else nonfinite(out):  # the finiteness rule (ad.finite); x - x == 0 iff finite
+        if not plain and nonfinite(out):
             raise value_error(prim, vals, out)
         parents, partials, levels = self.parents, self.partials, self.levels
-        start, level = len(partials), 0
+        level = 0
         try:
             for k, (kind, p) in enumerate(spec):
                 if kind == "n":
-                    w = prim.partials[k](m, *vals, out)
-                    if w - w != 0.0 if plain else nonfinite(w):
-                        raise _NonFinite
                     parents.append(p)
-                    partials.append(w)
+                    partials.append(prim.partials[k](m, *vals, out))
                     if levels[p] >= level:
                         level = levels[p] + 1
         except (ArithmeticError, ValueError) as exc:
-            del parents[start:], partials[start:]  # a caught error leaves the tape whole
-            if not plain and not isinstance(exc, _NonFinite):
+            del parents[self.ptr[-1]:], partials[self.ptr[-1]:]  # a caught error leaves the tape whole
+            if not plain:
                 raise  # a nested computation's error, which names its own call
             raise partial_error(prim, vals, k) from exc
+        if not plain and any(nonfinite(w) for w in partials[self.ptr[-1]:]):
+            _refuse_partial(self, prim, vals, spec)
         i = len(self.values)
         if not i & _TIDY_MASK:
             tidy()  # bound the user's cyclic garbage while the collector is paused
@@ -139,8 +144,13 @@ class Tape:
         return Tracer(self, i, out)
 
 
-class _NonFinite(ArithmeticError):
-    """A local partial came out infinite or nan (turned into :func:`~.finite.partial_error`)."""
+def _refuse_partial(tape: Tape, prim: Primitive, vals: list, spec: list) -> None:
+    """Undo the node's edges and raise the finiteness rule's error for its first non-finite partial."""
+    start = tape.ptr[-1]
+    ws = tape.partials[start:]
+    del tape.parents[start:], tape.partials[start:]
+    traced = [k for k, (kind, _) in enumerate(spec) if kind == "n"]
+    raise partial_error(prim, vals, next(k for k, w in zip(traced, ws) if nonfinite(w)))
 
 
 def _leaked() -> None:

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from .._sympy import is_symbol, is_sympy
-from ..errors import TraceError
+from ..errors import DomainError, TraceError
 from . import collector
 from .computation import ComputationGraph
+from .finite import check_tape
 from .tape import Tape, Tracer, _scalar
 
 __all__ = ["ComputationGraph", "Tape", "Tracer", "trace"]
@@ -104,8 +105,12 @@ def trace(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None
         with collector.paused():  # full collections would only rescan the tape (semiring_ad.ad.collector)
             out = f(*call_args)
             outputs, out_shape = _flatten_outputs(tape, out)
+    except DomainError:
+        check_tape(tape)  # an earlier overflow (inf, then e.g. sin(inf)) is the cause to report
+        raise
     finally:
         tape.finished = True
+    check_tape(tape)  # the finiteness rule for the float operations (semiring_ad.ad.finite)
     return ComputationGraph(tape, inputs, outputs, out_shape, tuple(in_shapes), nums)
 
 
