@@ -14,6 +14,7 @@ imports a view.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
@@ -27,11 +28,13 @@ from ..core.semirings import PLUS_TIMES
 from ..core.solver import sweep
 from ..errors import DomainError, StaleTraceError, TraceError
 from .dispatch import FLOAT, namespace_for
-from .finite import RAISE, check_scalar, point_error
+from .finite import RAISE, check_scalar, check_tape, point_error
 from .primitives import PRIMITIVES
 from .tape import _COMPARISONS, Tape, _scalar
 
 __all__ = ["ComputationGraph", "jacobian_of_graph"]
+
+_FLOATS_ONLY = contextlib.nullcontext()
 
 
 class ComputationGraph:
@@ -157,7 +160,8 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
     # Float inputs and float constants keep every value a float: pick FLOAT once, not per node.
     plain = all(type(v) is float for v in point.values()) and _plain_constants(tape)
     pending = tape.guards[::-1]  # a stack: the next guard to check is last
-    with np.errstate(**RAISE):  # the finiteness rule on arrays of points: NumPy raises where floats raise
+    # The finiteness rule on arrays of points: NumPy raises where floats raise (floats need no errstate).
+    with _FLOATS_ONLY if plain else np.errstate(**RAISE):
         for i, (op, spec) in enumerate(zip(tape.ops, tape.args)):
             while pending and pending[-1][0] <= i:
                 _check_guard(pending.pop(), vals)
@@ -170,7 +174,6 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
             prim = table[op]
             args = [vals[x] if kind == "n" else x for kind, x in spec]
             m = float_ns if plain else namespace_for(args)
-            start = len(partials)
             try:
                 out = prim.value(m, *args)
                 for k, (kind, _) in enumerate(spec):
@@ -178,14 +181,12 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
                         partials.append(prim.partials[k](m, *args, out))
             except (ArithmeticError, ValueError) as exc:
                 raise _replay_error(prim, args, spec, exc) from exc
-            # Floats are checked here; NumPy raises by itself under RAISE once the point is finite
-            # (_scalar checks it), and dual numbers check their own arithmetic.
-            if plain and (out - out != 0.0 or any(w - w != 0.0 for w in partials[start:])):
-                raise _replay_error(prim, args, spec, None)
             vals.append(out)
         while pending:
             _check_guard(pending.pop(), vals)
-    new.values, new.partials = vals, partials
+    new.values, new.partials, new.mixed = vals, partials, not plain
+    if plain:  # floats are checked once (NumPy raised by itself; dual numbers check their own arithmetic)
+        check_tape(new)
     return new
 
 

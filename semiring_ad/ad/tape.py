@@ -327,6 +327,8 @@ for _name in {p.ufunc.__name__ for p in PRIMITIVES.values() if p.ufunc is not No
 Tracer.absolute = _unary_method("abs")  # type: ignore[attr-defined]
 del _name
 def _scalar(x: Any) -> Any:
+    if type(x) is float and x - x == 0.0:
+        return x
     if isinstance(x, (bool, np.bool_)):
         raise TraceError(f"cannot differentiate with respect to a boolean ({x!r}); pass a number")
     refuse_complex((x,), "was given as a point to differentiate at")

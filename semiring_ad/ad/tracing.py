@@ -101,15 +101,16 @@ def trace(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None
         call_args[k], leaves = _leaves(tape, args[k], label)
         inputs.extend(t.index for t in leaves)
         in_shapes.append(None if isinstance(call_args[k], Tracer) else call_args[k].shape)
+    collector.pause()  # full collections would only rescan the tape (semiring_ad.ad.collector)
     try:
-        with collector.paused():  # full collections would only rescan the tape (semiring_ad.ad.collector)
-            out = f(*call_args)
-            outputs, out_shape = _flatten_outputs(tape, out)
+        out = f(*call_args)
+        outputs, out_shape = _flatten_outputs(tape, out)
     except DomainError:
         check_tape(tape)  # an earlier overflow (inf, then e.g. sin(inf)) is the cause to report
         raise
     finally:
         tape.finished = True
+        collector.resume()
     check_tape(tape)  # the finiteness rule for the float operations (semiring_ad.ad.finite)
     return ComputationGraph(tape, inputs, outputs, out_shape, tuple(in_shapes), nums)
 
