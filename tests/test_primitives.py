@@ -229,7 +229,7 @@ def test_sympy_rules_are_exact(name):
 
 def test_wrt_skips_partials_not_asked_for():
     assert local_partials("power", -2.0, 3.0, wrt=(0,)) == (-8.0, (12.0,))  # no log(-2)
-    with pytest.raises(DomainError, match="argument 1"):
+    with pytest.raises(DomainError, match="with respect to its second argument is undefined"):
         local_partials("power", -2.0, 3.0)
     x = sympy.Symbol("x")
     assert local_partials("power", x, 3, wrt=(0,)) == (x**3, (3 * x**2,))
@@ -300,7 +300,7 @@ def test_domain_errors_name_the_call_and_the_domain(call, words):
 
 
 def test_undefined_partial_is_a_domain_error_naming_the_partial():
-    with pytest.raises(DomainError, match=r"partial of sqrt\(0\.0\) with respect to argument 0"):
+    with pytest.raises(DomainError, match=r"the derivative of sqrt is infinite at 0\.0"):
         local_partials("sqrt", 0.0)
 
 

@@ -14,6 +14,10 @@ rules → dispatch → tape → tracing → computation → api:
   :mod:`~semiring_ad.ad.tracing` — :func:`trace`;
   :mod:`~semiring_ad.ad.computation` — :class:`ComputationGraph`;
 * :mod:`~semiring_ad.ad.dual` — dual numbers and the ``DUAL`` semiring;
+* :mod:`~semiring_ad.ad.finite` — the finiteness rule (a computed value or
+  partial is finite, or ``DomainError``); :mod:`~semiring_ad.ad.refusals` —
+  what tracers and dual numbers refuse (``float()``, ``%``, SymPy ...);
+  :mod:`~semiring_ad.ad.collector` — the garbage collector while tracing;
 * :mod:`~semiring_ad.ad.api` — ``grad``, ``jacobian``, ``jvp``, ``vjp``,
   ``hessian``, ``hvp``, ``vmap_grad``.
 

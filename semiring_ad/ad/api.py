@@ -23,7 +23,9 @@ from ..errors import TraceError
 from .accumulation import elimination_jacobian
 from .computation import (
     ComputationGraph,
+    _at_every_point,
     _concrete,
+    _exact,
     _finish,
     _jacobian_matrix,
     _pick,
@@ -86,7 +88,8 @@ def _scalar_output(g: ComputationGraph, name: str) -> int:
 def _gradient(g: ComputationGraph, tuple_out: bool) -> Any:
     out = _scalar_output(g, "grad")
     # One scalar seed on a tape swept once: the generic loop beats any vectorized set-up (measured).
-    vals = _solve(g, {out: 1.0}, "backward", backend="python")
+    # The seed is the integer 1 at SymPy inputs, so symbolic gradients stay exact (no 1.0*x**2).
+    vals = _solve(g, {out: _exact(g, [1.0])[0]}, "backward", backend="python")
     return _pack(_split(_pick(vals, g.inputs), g), tuple_out)
 
 
@@ -170,12 +173,14 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
         if len(sizes) != 1 or any(a.ndim == 0 for a in arrays):
             raise TraceError(f"vmap_grad needs arguments with one common leading batch axis; got shapes "
                              f"{[a.shape for a in arrays]}")
+        batch = sizes.pop()
+        if batch == 0:  # an empty batch: empty gradients, shaped (0, *argument shape)
+            return _pack([np.zeros(arrays[k].shape) for k in _normalize_argnums(nums, len(arrays))], tuple_out)
         # Trace every argument (a batched constant must follow the points too); report the asked ones.
         g = trace(f, *[a[0] for a in arrays])
         moved = [np.moveaxis(a, 0, -1) for a in arrays]  # batch axis last: (*shape, B)
         out = _scalar_output(g, "vmap_grad")
-        vals = _solve(g.at(*moved), {out: 1.0}, "backward")
-        batch = sizes.pop()
+        vals = _solve(_at_every_point(g, moved), {out: 1.0}, "backward")
         flat = [np.broadcast_to(np.asarray(0.0 if vals[i] is None else vals[i], dtype=float), (batch,))
                 for i in g.inputs]
         pieces, start = [], 0
@@ -220,7 +225,7 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
             block = flat[:, start:start + size]
             start += size
             full = lead + (() if shape is None else shape)
-            pieces.append(_concrete(block.reshape(full)) if full else _finish(block[0, 0]))
+            pieces.append(_concrete(block.reshape(full)) if full or shape is not None else _finish(block[0, 0]))
         return _pack(pieces, tuple_out)
 
     return jac
@@ -252,7 +257,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     """
     g = trace(f, *primals)
     seeds: dict[int, Any] = {}
-    for node, t in zip(g.inputs, _flat_like(g, tangents, "tangents")):
+    for node, t in zip(g.inputs, _exact(g, _flat_like(g, tangents, "tangents"))):
         seeds[node] = t
     vals = _pick(_solve(g, seeds, "forward"), g.outputs)
     return g.value, _shape(vals, g.out_shape)
@@ -285,10 +290,10 @@ def _hvp_dual(g: ComputationGraph, tangents: Sequence[Any], name: str = "hvp") -
     out = _scalar_output(g, name)
     level = new_level()  # above every tape alive now: the innermost transformation
     point = g._flatten_point([_unflat_like(g, k) for k in range(len(g.in_shapes))])
-    vs = _flat_like(g, tangents, "tangents")
+    vs = _exact(g, _flat_like(g, tangents, "tangents"))
     duals = [Dual(x, v, level) for x, v in zip(point, vs)]
     gd = g.at(*_regroup(g, duals))
-    vals = sweep(gd.compiled, DUAL, {out: Dual(1.0, 0.0, level)}, "backward")
+    vals = sweep(gd.compiled, DUAL, {out: Dual(*_exact(g, [1.0, 0.0]), level)}, "backward")
     res = []
     for i in g.inputs:
         d = vals[i]

@@ -14,6 +14,7 @@ imports a view.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
@@ -21,15 +22,19 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .._sympy import is_sympy
 from ..core.graph import CompiledGraph
 from ..core.semirings import PLUS_TIMES
 from ..core.solver import sweep
-from ..errors import StaleTraceError, TraceError
+from ..errors import DomainError, StaleTraceError, TraceError
 from .dispatch import FLOAT, namespace_for
+from .finite import RAISE, check_scalar, check_tape, point_error
 from .primitives import PRIMITIVES
 from .tape import _COMPARISONS, Tape, _scalar
 
 __all__ = ["ComputationGraph", "jacobian_of_graph"]
+
+_FLOATS_ONLY = contextlib.nullcontext()
 
 
 class ComputationGraph:
@@ -159,27 +164,69 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
     # Float inputs and float constants keep every value a float: pick FLOAT once, not per node.
     plain = all(type(v) is float for v in point.values()) and _plain_constants(tape)
     pending = tape.guards[::-1]  # a stack: the next guard to check is last
-    for i, (op, spec) in enumerate(zip(tape.ops, tape.args)):
-        while pending and pending[-1][0] <= i:
+    # The finiteness rule on arrays of points: NumPy raises where floats raise (floats need no errstate).
+    with _FLOATS_ONLY if plain else np.errstate(**RAISE):
+        for i, (op, spec) in enumerate(zip(tape.ops, tape.args)):
+            while pending and pending[-1][0] <= i:
+                _check_guard(pending.pop(), vals)
+            if op is None:
+                vals.append(point[i])
+                continue
+            if op == "const":
+                vals.append(tape.values[i])
+                continue
+            prim = table[op]
+            args = [vals[x] if kind == "n" else x for kind, x in spec]
+            m = float_ns if plain else namespace_for(args)
+            try:
+                out = prim.value(m, *args)
+                for k, (kind, _) in enumerate(spec):
+                    if kind == "n":
+                        partials.append(prim.partials[k](m, *args, out))
+            except (ArithmeticError, ValueError) as exc:
+                raise _replay_error(prim, args, spec, exc) from exc
+            vals.append(out)
+        while pending:
             _check_guard(pending.pop(), vals)
-        if op is None:
-            vals.append(point[i])
-            continue
-        if op == "const":
-            vals.append(tape.values[i])
-            continue
-        prim = table[op]
-        args = [vals[x] if kind == "n" else x for kind, x in spec]
-        m = float_ns if plain else namespace_for(args)
-        out = prim.value(m, *args)
-        for k, (kind, _) in enumerate(spec):
-            if kind == "n":
-                partials.append(prim.partials[k](m, *args, out))
-        vals.append(out)
-    while pending:
-        _check_guard(pending.pop(), vals)
-    new.values, new.partials = vals, partials
+    new.values, new.partials, new.mixed = vals, partials, not plain
+    if plain:  # floats are checked once (NumPy raised by itself; dual numbers check their own arithmetic)
+        check_tape(new)
     return new
+
+
+def _replay_error(prim: Any, args: list, spec: tuple, exc: Exception | None) -> DomainError:
+    """The finiteness rule's error for a re-evaluated node, at the first offending point for arrays."""
+    wrt = [k for k, (kind, _) in enumerate(spec) if kind == "n"]
+    if any(isinstance(a, np.ndarray) for a in args):
+        return point_error(prim, args, wrt, exc)
+    if all(type(a) in (float, int) for a in args):
+        try:
+            check_scalar(prim, args, wrt)  # the same message as the tracing path
+        except DomainError as err:
+            return err
+    if isinstance(exc, DomainError):
+        return exc
+    return DomainError(f"{prim.name} gave a non-finite number ({exc}); semiring_ad stops rather than return "
+                       "a derivative that may be silently wrong")
+
+
+def _at_every_point(g: ComputationGraph, moved: list[np.ndarray]) -> ComputationGraph:
+    """``g.at(*moved)`` for :func:`~semiring_ad.ad.api.vmap_grad`, whose stale branches get its own advice."""
+    try:
+        return g.at(*moved)
+    except StaleTraceError as exc:
+        raise StaleTraceError(
+            f"vmap_grad traces f once, at the first point, and reuses that trace for the whole batch, but f "
+            f"branches differently at another point ({exc}).  Write the branch without Python if/comparisons "
+            "(np.where(cond, a, b), semiring_ad.maximum / minimum / abs / relu), or call grad(f) at each point"
+        ) from None
+
+
+def _exact(g: ComputationGraph, seeds: list[Any]) -> list[Any]:
+    """Seeds as given, but integral floats as ints when an input is symbolic (1, not 1.0: exact results)."""
+    if not any(is_sympy(g.tape.values[i]) for i in g.inputs):
+        return seeds
+    return [int(v) if isinstance(v, float) and v.is_integer() else v for v in seeds]
 
 
 def _plain_constants(tape: Tape) -> bool:

@@ -35,6 +35,7 @@ import numpy as np
 
 from .._sympy import is_sympy
 from ..errors import DomainError
+from .finite import partial_error
 from .namespaces import FLOAT, NAMESPACE_FUNCTIONS, NUMPY, SYMPY, MathNamespace, _sign, _step_ge, _step_gt
 from .primitives import Primitive, get_primitive
 
@@ -116,7 +117,7 @@ def evaluate(name: str | Primitive, *args: Any, m: MathNamespace | None = None) 
             out = prim.value(FLOAT, *args)
             return out if type(out) is float else float(_real(out))
         except (ArithmeticError, ValueError) as exc:
-            _raise_domain_error(prim, args, None, exc)
+            _raise_domain_error(prim, args, exc)
     return local_partials(prim, *args, m=m, wrt=())[0]
 
 
@@ -147,7 +148,9 @@ def local_partials(
                 parts.append(_real(prim.partials[stage](FLOAT, *args, out)))
             return out, tuple(parts)
         except (ArithmeticError, ValueError) as exc:
-            _raise_domain_error(prim, args, stage, exc)
+            if stage is not None:
+                raise partial_error(prim, args, stage) from exc
+            _raise_domain_error(prim, args, exc)
     out = prim.value(m, *args)
     parts = tuple(prim.partials[i](m, *args, out) for i in indices)
     if m is SYMPY:
@@ -168,13 +171,12 @@ def _real(v: Any) -> Any:
     return v
 
 
-def _raise_domain_error(prim: Primitive, args: Sequence[Any], stage: int | None, exc: Exception) -> None:
+def _raise_domain_error(prim: Primitive, args: Sequence[Any], exc: Exception) -> None:
     """Re-raise a float failure as a DomainError naming the call, the argument and the domain."""
     call = f"{prim.name}({', '.join(map(repr, args))})"
-    if stage is None and isinstance(exc, DomainError) and str(exc).startswith(call):
+    if isinstance(exc, DomainError) and str(exc).startswith(call):
         raise exc  # already says it all
-    where = call if stage is None else f"the partial of {call} with respect to argument {stage}"
-    raise DomainError(f"{where} is undefined: {exc}. {prim.name}: {prim.doc}") from exc
+    raise DomainError(f"{call} is undefined: {exc}. {prim.name}: {prim.doc}") from exc
 
 
 _PLAIN = frozenset((float, int, bool))

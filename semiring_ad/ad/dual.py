@@ -37,7 +37,9 @@ from ..core.semiring import Semiring
 from ..core.semirings import SEMIRINGS
 from . import rules  # noqa: F401  (fills the table Dual's methods are generated from)
 from .dispatch import apply, local_partials, new_level
+from .finite import nonfinite, partial_error, point_error, value_error
 from .primitives import PRIMITIVES, Primitive, primitive_of_ufunc
+from .refusals import Refusing
 
 __all__ = ["DUAL", "Dual", "derivative", "dual_equal"]
 
@@ -70,7 +72,7 @@ def _compare(op: Callable[[Any, Any], bool]) -> Callable[[Dual, Any], bool]:
     return method
 
 
-class Dual:
+class Dual(Refusing):
     """A dual number ``value + tangent·ε`` of a given nesting ``level``.
 
     Parameters
@@ -90,9 +92,15 @@ class Dual:
     Dual(0.0, 1.0)
     >>> Dual(2.0, 1.0) ** 3  # 3·x² tangent, without log(x)
     Dual(8.0, 12.0)
+
+    ``float()``, ``int()``, ``complex()`` (hence ``math.sin``), ``%``, ``//``
+    and ``round`` raise :class:`~semiring_ad.errors.TraceError`: they would
+    drop the tangent (:mod:`semiring_ad.ad.refusals`); use ``.value``.
     """
 
     __slots__ = ("level", "tangent", "value")
+    _what = "a dual number"
+    _loses = "which would drop its tangent (the derivative)"
 
     def __init__(self, value: Any, tangent: Any = 0, level: int = 0) -> None:
         self.value = value
@@ -116,6 +124,8 @@ class Dual:
                 tangents.append(0)
         wrt = [i for i, t in enumerate(tangents) if not _is_zero(t)]
         out, partials = local_partials(primitive, *values, wrt=wrt)
+        if nonfinite(out) or any(nonfinite(p) for p in partials):  # the finiteness rule (ad.finite)
+            _refuse(primitive, values, wrt, out, partials)
         tangent: Any = 0
         for k, (i, p) in enumerate(zip(wrt, partials, strict=True)):
             term = p * tangents[i]
@@ -125,9 +135,6 @@ class Dual:
     def __repr__(self) -> str:
         suffix = f", level={self.level}" if self.level else ""
         return f"Dual({self.value!r}, {self.tangent!r}{suffix})"
-
-    def __float__(self) -> float:
-        return float(self.value)
 
     def __bool__(self) -> bool:
         return bool(self.value)
@@ -166,6 +173,15 @@ class Dual:
 
     def __abs__(self) -> Any:
         return apply("abs", self)
+
+
+def _refuse(primitive: Primitive, values: list, wrt: list, out: Any, partials: tuple) -> None:
+    """Raise the finiteness rule's error (:mod:`semiring_ad.ad.finite`) for a non-finite value or partial."""
+    if any(isinstance(v, np.ndarray) for v in values):
+        raise point_error(primitive, values, wrt, None)
+    if nonfinite(out):
+        raise value_error(primitive, values, out)
+    raise partial_error(primitive, values, next(k for k, p in zip(wrt, partials) if nonfinite(p)))
 
 
 def _is_zero(t: Any) -> bool:

@@ -30,6 +30,17 @@ def _minus_one(m: Any, *args: Any) -> int:
     return -1
 
 
+def _power_dx(m: Any, x: Any, y: Any, out: Any) -> Any:
+    """∂(x**y)/∂x = y x**(y-1); for a constant exponent 0 it is 0 everywhere, x = 0 included (x**0 == 1).
+
+    Without the special case ``0 * 0**-1`` fails at x = 0, although every derivative of xⁿ exists there.
+    Only plain numbers are tested, so a traced exponent records no comparison.
+    """
+    if (type(y) is int or type(y) is float or isinstance(y, np.number)) and y == 0:
+        return 0
+    return y * m.power(x, y - 1)
+
+
 def _row(name: str, value: Callable, partials: Sequence[Callable], sym: Callable, ufunc: Any, doc: str) -> Primitive:
     return Primitive(name, len(partials), value, tuple(partials), sym, ufunc, doc)
 
@@ -43,10 +54,10 @@ BUILTIN = (
          (lambda m, a, b, out: m.divide(1, b), lambda m, a, b, out: -m.divide(out, b)),
          lambda a, b: a / b, np.divide, "a / b, defined for b != 0."),
     _row("negative", lambda m, x: -x, (_minus_one,), lambda x: -x, np.negative, "-x."),
-    _row("power", lambda m, x, y: m.power(x, y),
-         (lambda m, x, y, out: y * m.power(x, y - 1), lambda m, x, y, out: out * m.log(x)),
+    _row("power", lambda m, x, y: m.power(x, y), (_power_dx, lambda m, x, y, out: out * m.log(x)),
          S("Pow"), np.power,
-         "x ** y, real for x > 0, x = 0 with y >= 0, or x < 0 with integer y; "
+         "x ** y, real for x > 0, x = 0 with y >= 0, or x < 0 with integer y; ∂/∂x = y x**(y-1) "
+         "(0 for a constant y = 0, also at x = 0); "
          "∂/∂y = x**y log(x) needs x > 0 and is computed only when y is differentiated."),
     _row("square", lambda m, x: x * x, (lambda m, x, out: 2 * x,), lambda x: x**2, np.square, "x * x."),
     _row("sqrt", lambda m, x: m.sqrt(x), (lambda m, x, out: m.divide(1, 2 * out),), S("sqrt"), np.sqrt,

@@ -26,10 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TraceError
+from ..errors import DomainError, TraceError
 from . import rules  # noqa: F401  (fills the table Tracer's methods are generated from)
+from .collector import YOUNG_EVERY, tidy
 from .dispatch import FLOAT, apply, namespace_for, new_level
+from .finite import nonfinite, partial_error, value_error
 from .primitives import PRIMITIVES, Primitive, primitive_of_ufunc
+from .refusals import Refusing, refuse_complex
 
 __all__ = ["Tape", "Tracer"]
 
@@ -43,11 +46,14 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+_TIDY_MASK = YOUNG_EVERY - 1
+
+
 class Tape:
     """The flat record of one trace.  Node ``i`` has in-edges ``ptr[i]:ptr[i+1]``."""
 
-    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "ops", "parents", "partials", "plain",
-                 "ptr", "refs", "values")
+    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "mixed", "ops", "parents", "partials",
+                 "plain", "ptr", "refs", "values")
 
     def __init__(self) -> None:
         self.level = new_level()
@@ -63,6 +69,7 @@ class Tape:
         self.guards: list[tuple] = []  # (position, comparison, (arg spec, arg spec), outcome)
         self.refs: list[tuple] = []  # refs[i] == ("n", i), made once and shared by every use of node i
         self.plain: bool | None = None  # all constants are floats/ints (set by _plain_constants)
+        self.mixed = False  # some value is not a float/int (checked as recorded; floats by check_tape)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -70,6 +77,8 @@ class Tape:
     def leaf(self, value: Any, label: str, op: str | None = None) -> Tracer:
         """Record an input (``op=None``) or a constant node."""
         i = len(self.values)
+        if type(value) is not float and type(value) is not int:
+            self.mixed = True
         self.refs.append(("n", i))
         self.ops.append(op)
         self.args.append(())
@@ -97,17 +106,34 @@ class Tape:
             if t is not float and t is not int:
                 plain = False
             vals.append(v)
-        m = FLOAT if plain else namespace_for(vals)
+        if plain:
+            m = FLOAT
+        else:  # checked here; float operations are checked once per trace (finite.check_tape)
+            refuse_complex(vals)
+            m = namespace_for(vals)
+            self.mixed = True
         out = prim.value(m, *vals)
+        if not plain and nonfinite(out):
+            raise value_error(prim, vals, out)
         parents, partials, levels = self.parents, self.partials, self.levels
         level = 0
-        for k, (kind, p) in enumerate(spec):
-            if kind == "n":
-                parents.append(p)
-                partials.append(prim.partials[k](m, *vals, out))
-                if levels[p] >= level:
-                    level = levels[p] + 1
+        try:
+            for k, (kind, p) in enumerate(spec):
+                if kind == "n":
+                    parents.append(p)
+                    partials.append(prim.partials[k](m, *vals, out))
+                    if levels[p] >= level:
+                        level = levels[p] + 1
+        except (ArithmeticError, ValueError) as exc:
+            del parents[self.ptr[-1]:], partials[self.ptr[-1]:]  # a caught error leaves the tape whole
+            if not plain:
+                raise  # a nested computation's error, which names its own call
+            raise partial_error(prim, vals, k) from exc
+        if not plain and any(nonfinite(w) for w in partials[self.ptr[-1]:]):
+            _refuse_partial(self, prim, vals, spec)
         i = len(self.values)
+        if not i & _TIDY_MASK:
+            tidy()  # bound the user's cyclic garbage while the collector is paused
         refs.append(("n", i))
         self.ops.append(prim.name)
         self.args.append(tuple(spec))
@@ -116,6 +142,15 @@ class Tape:
         self.ptr.append(len(parents))
         self.labels.append("")
         return Tracer(self, i, out)
+
+
+def _refuse_partial(tape: Tape, prim: Primitive, vals: list, spec: list) -> None:
+    """Undo the node's edges and raise the finiteness rule's error for its first non-finite partial."""
+    start = tape.ptr[-1]
+    ws = tape.partials[start:]
+    del tape.parents[start:], tape.partials[start:]
+    traced = [k for k, (kind, _) in enumerate(spec) if kind == "n"]
+    raise partial_error(prim, vals, next(k for k, w in zip(traced, ws) if nonfinite(w)))
 
 
 def _leaked() -> None:
@@ -154,14 +189,16 @@ def _unary_method(name: str) -> Callable[[Tracer], Any]:
     return method
 
 
-class Tracer:
+class Tracer(Refusing):
     """A traced scalar: a value plus its node on a tape.
 
     Supports Python arithmetic, comparisons (evaluated at the point and
     recorded, so ``if``/``for`` work; :meth:`ComputationGraph.at` checks them),
-    ``semiring_ad``'s math functions, NumPy ufuncs, and NumPy object arrays of
-    tracers.  Converting to ``float`` is refused: it would silently cut the
-    derivative.
+    ``semiring_ad``'s math functions, NumPy ufuncs, NumPy object arrays of
+    tracers, and the array methods of a NumPy scalar (``x.sum()``, so a 0-d
+    array argument behaves as in JAX).  Converting to ``float`` (``math.sin``),
+    SymPy functions, ``%``, ``//`` and ``round`` are refused
+    (:mod:`semiring_ad.ad.refusals`): they would silently cut the derivative.
     """
 
     __slots__ = ("index", "tape", "value")
@@ -224,6 +261,8 @@ class Tracer:
 
     # -- comparisons: evaluated at the point, recorded as guards ---------
     def _compare(self, op: str, other: Any, reflected: bool = False) -> bool:
+        if self.tape.finished or (type(other) is Tracer and other.tape.finished):
+            _leaked()
         a, b = (other, self) if reflected else (self, other)
         va = a.value if isinstance(a, Tracer) else a
         vb = b.value if isinstance(b, Tracer) else b
@@ -271,16 +310,6 @@ class Tracer:
         """The imaginary part of a real traced value: ``0.0``."""
         return 0.0
 
-    def __float__(self) -> float:
-        raise TraceError(
-            "a traced value was converted to float (by float(), math.*, or a float NumPy array), "
-            "which would cut it out of the derivative; use semiring_ad's functions (semiring_ad.sin, ...) "
-            "or NumPy ufuncs on the traced value, and object arrays (np.array(xs, dtype=object))"
-        )
-
-    __int__ = __float__
-    __index__ = __float__
-
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         name = primitive_of_ufunc(ufunc)
         if method == "reduce" and len(inputs) == 1 and kwargs.get("axis") in (None, 0):
@@ -298,8 +327,29 @@ for _name in {p.ufunc.__name__ for p in PRIMITIVES.values() if p.ufunc is not No
 Tracer.absolute = _unary_method("abs")  # type: ignore[attr-defined]
 del _name
 def _scalar(x: Any) -> Any:
+    if type(x) is float and x - x == 0.0:
+        return x
     if isinstance(x, (bool, np.bool_)):
         raise TraceError(f"cannot differentiate with respect to a boolean ({x!r}); pass a number")
+    refuse_complex((x,), "was given as a point to differentiate at")
+    if nonfinite(x):
+        raise DomainError(f"cannot differentiate at a non-finite point ({x!r} holds an inf or a nan); "
+                          "semiring_ad computes derivatives at finite points only (semiring_ad.ad.finite)")
     if isinstance(x, (int, np.integer, np.floating)):
         return float(x)
     return x
+
+
+def _array_method(name: str) -> Callable[..., Any]:
+    def method(self: Tracer, *args: Any, **kwargs: Any) -> Any:
+        return getattr(np.asarray(self, dtype=object), name)(*args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"As ``numpy.ndarray.{name}`` of a 0-d array holding the traced value (as in JAX)."
+    return method
+
+
+for _name in ("sum", "prod", "mean", "max", "min", "item", "reshape", "ravel", "flatten", "squeeze", "tolist"):
+    setattr(Tracer, _name, _array_method(_name))
+Tracer.ndim, Tracer.shape, Tracer.size = 0, (), 1  # type: ignore[attr-defined]  # a traced scalar is 0-d
+del _name

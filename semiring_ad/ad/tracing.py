@@ -9,7 +9,6 @@ it returns becomes the outputs.  The result wraps the tape
 
 from __future__ import annotations
 
-import gc
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,12 +16,13 @@ from typing import Any
 import numpy as np
 
 from .._sympy import is_symbol, is_sympy
-from ..errors import TraceError
+from ..errors import DomainError, TraceError
+from . import collector
 from .computation import ComputationGraph
+from .finite import check_tape
 from .tape import Tape, Tracer, _scalar
 
 __all__ = ["ComputationGraph", "Tape", "Tracer", "trace"]
-
 
 
 def _leaves(tape: Tape, arg: Any, name: str) -> tuple[Any, list[Tracer]]:
@@ -41,8 +41,6 @@ def _leaves(tape: Tape, arg: Any, name: str) -> tuple[Any, list[Tracer]]:
         return out, flat
     t = tape.leaf(_scalar(arg), name)
     return t, [t]
-
-
 
 
 def _flatten_outputs(tape: Tape, out: Any) -> tuple[list[int], tuple[int, ...] | None]:
@@ -103,15 +101,17 @@ def trace(f: Callable[..., Any], *args: Any, argnums: int | Sequence[int] | None
         call_args[k], leaves = _leaves(tape, args[k], label)
         inputs.extend(t.index for t in leaves)
         in_shapes.append(None if isinstance(call_args[k], Tracer) else call_args[k].shape)
-    collecting = gc.isenabled()
-    gc.disable()  # the tape makes no reference cycles; collections would only rescan it (~2x slower)
+    collector.pause()  # full collections would only rescan the tape (semiring_ad.ad.collector)
     try:
         out = f(*call_args)
         outputs, out_shape = _flatten_outputs(tape, out)
+    except DomainError:
+        check_tape(tape)  # an earlier overflow (inf, then e.g. sin(inf)) is the cause to report
+        raise
     finally:
         tape.finished = True
-        if collecting:
-            gc.enable()
+        collector.resume()
+    check_tape(tape)  # the finiteness rule for the float operations (semiring_ad.ad.finite)
     return ComputationGraph(tape, inputs, outputs, out_shape, tuple(in_shapes), nums)
 
 

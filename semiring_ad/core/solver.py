@@ -139,10 +139,11 @@ def _pick_backend(name: str, cg: CompiledGraph, s: Semiring, seeds: dict[int, An
     except KeyError:
         raise ValueError(f"unknown backend {name!r}; expected 'auto' or one of {sorted(BACKENDS)}") from None
     if not backend.supports(cg, s, seeds):
-        raise ValueError(
+        refusal = getattr(backend, "refusal", None)  # a backend may say why, e.g. "the graph is too small"
+        raise ValueError((refusal(cg, s, seeds) if refusal else None) or (
             f"backend {name!r} cannot solve semiring {s.name!r} with these seeds "
             "(it needs NumPy kernels and array-compatible values); use backend='python' or 'auto'"
-        )
+        ))
     return backend
 
 

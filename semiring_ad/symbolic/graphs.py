@@ -19,7 +19,7 @@ memoized subexpressions, no recursion) is :mod:`semiring_ad.symbolic.convert`.
 >>> g = from_sympy(sympy.log(x1) + x1 * x2 - sympy.sin(x2))
 >>> g.tape.ops
 [None, None, 'multiply', 'log', 'sin', 'add', 'subtract']
->>> symbolic_gradient(sympy.log(x1) + x1 * x2 - sympy.sin(x2))
+>>> list(symbolic_gradient(sympy.log(x1) + x1 * x2 - sympy.sin(x2)))
 [x2 + 1/x1, x1 - cos(x2)]
 """
 
@@ -219,8 +219,14 @@ def symbolic_jacobian(
 
 def symbolic_gradient(
     expr: Any, wrt: Sequence[Any] | None = None, mode: str = "reverse", simplify: bool = False
-) -> list[sympy.Expr]:
-    """The gradient of one expression in closed form (see :func:`symbolic_jacobian`).
+) -> sympy.Matrix:
+    """The gradient of one expression in closed form: a column ``sympy.Matrix`` (see :func:`symbolic_jacobian`).
+
+    The gradient is the transpose of the one-row Jacobian,
+    ``symbolic_gradient(f) == symbolic_jacobian(f).T``, so both functions return
+    a ``sympy.Matrix`` (``.subs``, ``.applyfunc``, ``.T``, matrix algebra).  A
+    column indexes, iterates and unpacks like the list returned before 0.2:
+    ``g[0]``, ``list(g)``, ``dx, dy = g``.
 
     Examples
     --------
@@ -231,9 +237,11 @@ def symbolic_gradient(
     >>> [sympy.expand(d) for d in symbolic_gradient((x + 4 * y) * (x + y) * y)]
     [2*x*y + 5*y**2, x**2 + 10*x*y + 12*y**2]
     >>> symbolic_gradient(lambda a, b: a * b + a, wrt=[x, y], mode="forward")
-    [y + 1, x]
+    Matrix([
+    [y + 1],
+    [    x]])
     """
     J = symbolic_jacobian(expr, wrt, mode, simplify)
     if J.rows != 1:
         raise TraceError(f"symbolic_gradient needs one expression, got {J.rows} outputs; use symbolic_jacobian")
-    return list(J.row(0))
+    return J.T

@@ -238,6 +238,12 @@ class VectorizedBackend(_Base):
     def _early(self, cg: CompiledGraph, seeds: dict[int, Any], active: np.ndarray | None) -> str | None:
         return _early_python(cg, seeds, active)
 
+    def refusal(self, cg: CompiledGraph, s: Semiring, seeds: dict[int, Any]) -> str | None:
+        """Why :meth:`supports` says no when the graph is merely too small (read by the solver's error)."""
+        small = s.kernels is not None and _early_python(cg, seeds, None)
+        return (f"backend 'vectorized' leaves graphs under {SMALL_EDGES} edges to the faster generic loop; this one "
+                f"has {cg.n_edges}: use backend='auto' (or 'numpy' to force arrays)") if small else None
+
     def _engine(self, req: Request) -> str:
         return min(_costs(req).items(), key=lambda kv: kv[1])[0]
 
