@@ -27,8 +27,9 @@ from .views import explain, format_value, latex_value, output_names, plain_value
 __all__ = ["LIMITS", "add_diff", "run_diff"]
 
 FORMATS = ("text", "markdown", "latex", "json")
-LIMITS = {"trace": 5_000, "paths": 5_000, "verify": 200_000}
-"""Largest graph (nodes) for ``--trace`` and ``--paths``, and inputs × nodes for ``--verify``."""
+LIMITS = {"trace": 5_000, "paths": 1_000, "verify": 4_000}
+"""What the extras may cost (each about 3 s at the limit): table rows (nodes × tables) for ``--trace``, graph
+nodes for ``--paths`` (listing paths grows faster than the graph), nodes × inputs for ``--verify``."""
 OPTIONS = {"--at": "at", "--mode": 1, "--trace": 0, "--paths": 0, "--top": 1, "--verify": 0, "--dot": 1,
            "--format": 1, "--max-length": 1, "--help": 0, "--formula": 1}  # fmt: skip
 """The options of ``diff`` and how many values each takes (for :func:`~semiring_ad.cli_args.take_formula`)."""
@@ -101,10 +102,13 @@ def _explanations(g: Any, top: int | None) -> list[Any]:
 def _check_size(g: Any, args: argparse.Namespace) -> None:
     """Refuse the extras whose cost grows faster than the formula, before they start."""
     n = g.n_nodes
-    for extra, what in (("trace", "trace tables"), ("paths", "path listings")):
-        if getattr(args, extra) and n > LIMITS[extra]:
-            raise InputError(f"the formula's graph has {n} nodes; --{extra} prints {what} only up to "
-                             f"{LIMITS[extra]} nodes: drop --{extra} or differentiate a smaller formula")
+    tables = 1 + (len(g.inputs) if args.mode != "reverse" else 0) + (args.mode != "forward")
+    if args.trace and n * tables > LIMITS["trace"]:
+        raise InputError(f"--trace would print {tables} tables of {n} rows, over the limit of {LIMITS['trace']} rows; "
+                         "drop --trace, use --mode reverse (one adjoint table), or differentiate a smaller formula")
+    if args.paths and n > LIMITS["paths"]:
+        raise InputError(f"the formula's graph has {n} nodes; --paths lists paths only up to {LIMITS['paths']} "
+                         "nodes: drop --paths or differentiate a smaller formula")
     if args.verify and n * max(1, len(g.inputs)) > LIMITS["verify"]:
         raise InputError(f"--verify differentiates the formula once per input: {len(g.inputs)} inputs x {n} nodes "
                          f"is over the limit of {LIMITS['verify']}; drop --verify or check fewer inputs")

@@ -43,11 +43,13 @@ _INT_RE = re.compile(r"[+-]?[0-9]{1,4000}")
 def _real(w: Any) -> float:
     if isinstance(w, str) and _REAL_RE.fullmatch(w.strip()):
         return float(w)
-    if isinstance(w, (int, float)) and not isinstance(w, bool) and not math.isnan(w):
+    if isinstance(w, (int, float)) and not isinstance(w, bool):
         try:
-            return float(w)
+            value = float(w)
         except OverflowError:
             raise TypeError("a number within the float range (about ±1.8e308, or \"inf\")") from None
+        if not math.isnan(value):
+            return value
     raise TypeError("a number (or \"inf\"/\"-inf\")")
 
 

@@ -41,11 +41,17 @@ class EdgeColumns:
         return self.names(k)
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """A UTF-16 byte order mark, or ASCII text in UTF-16: every other byte of the start is NUL."""
+    head = data[:64]
+    return data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 1 and (any(head[::2]) != any(head[1::2])))
+
+
 def _decode(data: bytes, path: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2].count(b"\x00") == 1:
+        if _looks_utf16(data):
             hint = "it looks like UTF-16: convert it, e.g. iconv -f UTF-16 -t UTF-8"
         elif b"\x00" in data[:4096]:
             hint = "it looks like binary data"
@@ -66,12 +72,16 @@ def json_columns(data: bytes, path: str) -> EdgeColumns:
     """Columns of ``{"edges": [[u, v, w], ...], "nodes": [...]}``, validated strictly."""
     def refuse(value: str) -> None:
         raise InputError(f"{path}: {value} is not allowed in a graph file; use a number or a string such as \"inf\"")
+    text = _decode(data, path)
     try:
-        doc = json.loads(_decode(data, path), parse_constant=refuse)
+        doc = json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
-    except ValueError as exc:  # Python's limit on integer literals
-        raise InputError(f"{path}: {exc}; integers in a graph file are limited to 4300 digits") from None
+    except InputError:
+        raise
+    except ValueError:  # Python's limit on integer literals
+        raise InputError(f"{path}: an integer has more than 4300 digits; integers in a graph file are limited "
+                         "to 4300 digits (a counting weight that large is almost certainly a mistake)") from None
     except RecursionError:
         raise InputError(f"{path}: the JSON is nested too deeply; expected {{\"edges\": [[u, v, w], ...]}}") from None
     if not isinstance(doc, dict) or "edges" not in doc or set(doc) - {"edges", "nodes"}:
