@@ -4,8 +4,9 @@ The graph-file readers (:mod:`semiring_ad.graph_files`) produce three columns �
 sources, edge targets, weights — plus the nodes a file declares.  This
 module numbers the nodes with C-level dict and NumPy operations, orders them
 topologically, and lays the edges out as the solver's CSR arrays.  When the
-file already lists every edge from an earlier to a later node (first
-appearance order), no sort is needed; otherwise Kahn's algorithm runs over
+file's order of first appearance (sources, then targets) is already
+topological — as it is when edges are listed by source or by target in a
+topological order — no sort is needed; otherwise Kahn's algorithm runs over
 integer arrays (iteratively: a 10^6-node chain is one loop).  A cycle is
 named with networkx, on the nodes the sort could not place.
 
@@ -63,12 +64,15 @@ def _cycle_error(nodes: list, src: np.ndarray, dst: np.ndarray, rank: np.ndarray
 
 
 def _numbered(declared: Sequence[Hashable], sources: Sequence[Hashable], targets: Sequence[Hashable]) -> tuple:
-    """Node ids -> numbers in order of first appearance (declared, then u, v per edge), and the edge columns.
+    """Node ids -> numbers in order of first appearance (sources, then targets, then declared), and the edges.
+
+    Sources first: a file whose edges are listed by a topological order of their sources (or of their
+    targets) is then numbered topologically already, and needs no sort.
 
     All loops are C-level: one dict collects the ids in order, its values are then overwritten with the
     numbers (same keys, so the dict does not resize), and each edge end is looked up once.
     """
-    index: dict[Hashable, Any] = dict.fromkeys(chain(declared, chain.from_iterable(zip(sources, targets))))
+    index: dict[Hashable, Any] = dict.fromkeys(chain(sources, targets, declared))
     index.update(zip(index, count()))
     m = len(sources)
     src = np.fromiter(map(index.__getitem__, sources), np.int64, m)
