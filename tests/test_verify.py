@@ -191,3 +191,14 @@ def test_wide_jacobians_are_truncated_in_the_table():
     assert report.results["reverse"].shape == (3, 3)
     assert "…" in str(report)
     np.testing.assert_allclose(report.results["symbolic"], np.diag([2.0, 4.0, 6.0]))
+
+
+def test_power_tower_verifies_in_linear_evaluations():
+    """Regression (issue 14.5): evalf(subs=...) of the derivative of x**x**...**x (16 high) took 14 s."""
+    x = sympy.Symbol("x")
+    tower = x
+    for _ in range(15):
+        tower = x**tower
+    report = verify(tower, at={x: 1.1})
+    assert report.ok and report.methods["symbolic"].available
+    assert report.results["symbolic"][0, 0] == pytest.approx(report.results["finite_differences"][0, 0], rel=1e-6)

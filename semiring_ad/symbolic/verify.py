@@ -200,10 +200,16 @@ def _symbolic(p: _Problem) -> np.ndarray:
 
 
 def _to_float(v: Any, subs: dict | None = None) -> float:
-    """``v`` (evaluated at ``subs``) as a float; nan where it is complex, infinite or unevaluated."""
+    """``v`` (evaluated at ``subs``) as a float; nan where it is complex, infinite or unevaluated.
+
+    The point is substituted as 30-digit floats and evaluated at once: ``evalf(subs=...)`` tracks
+    precision adaptively, which takes minutes on nested powers such as a derivative of ``x**x**...**x``.
+    """
     try:
-        return float(v.evalf(n=20, subs=subs) if subs is not None else v)
-    except (TypeError, ValueError, ZeroDivisionError):
+        if subs is not None:
+            v = v.xreplace({k: sympy.Float(x, 30) for k, x in subs.items()}).evalf(n=20)
+        return float(v)
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return float("nan")
 
 
