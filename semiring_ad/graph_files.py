@@ -26,8 +26,8 @@ import numpy as np
 from .core.graph import CompiledGraph
 from .core.semirings import SEMIRINGS, path_weight
 from .errors import InputError
-from .io_compile import compile_edges
-from .io_readers import EdgeColumns, graphml_columns, json_columns
+from .io_compile import EdgeBuilder
+from .io_readers import decode, read_graphml, read_json
 
 __all__ = ["MAX_BYTES", "READABLE", "load_graph", "parse_weight", "read_graph"]
 
@@ -98,19 +98,27 @@ def parse_weight(semiring: str, w: Any, where: str) -> Any:
     return value
 
 
-def _weights(semiring: str, cols: EdgeColumns) -> Any:
-    """The weight column converted for ``semiring``: a float array for the real semirings, else a list."""
+def _converter(semiring: str) -> Any:
+    """``convert(raw, where)`` for :class:`~semiring_ad.io_compile.EdgeBuilder`: a batch's weights for ``semiring``.
+
+    The real semirings get a float array (vectorised when every weight is a JSON number), the others a list.
+    """
     one = SEMIRINGS[semiring].one
-    raw = cols.weights
-    if semiring in _REAL and set(map(type, raw)) <= {int, float}:  # the common case, vectorised
-        try:
-            values = np.array(raw, dtype=np.float64)
-        except OverflowError:
-            values = None  # the loop below names the edge
-        if values is not None and (semiring != "max_times" or not np.any(values < 0)):
-            return values
-    out = [one if w is None else parse_weight(semiring, w, cols.where(k)) for k, w in enumerate(raw)]
-    return np.asarray(out, dtype=np.float64) if semiring in _REAL else out
+
+    def convert(raw: list, where: Any) -> Any:
+        if semiring == "paths":
+            return [None] * len(raw)
+        if semiring in _REAL and set(map(type, raw)) <= {int, float}:  # the common case, vectorised
+            try:
+                values = np.array(raw, dtype=np.float64)
+            except OverflowError:
+                values = None  # the loop below names the edge
+            if values is not None and (semiring != "max_times" or not np.any(values < 0)):
+                return values
+        out = [one if w is None else parse_weight(semiring, w, where(k)) for k, w in enumerate(raw)]
+        return np.asarray(out, dtype=np.float64) if semiring in _REAL else out
+
+    return convert
 
 
 def _read_bytes(path: str, max_bytes: int) -> bytes:
@@ -119,7 +127,11 @@ def _read_bytes(path: str, max_bytes: int) -> bytes:
         head = handle.read(65536)
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and head.count(b"\x00") * 3 > len(head):
             raise InputError(f"{path}: this is binary data (NUL bytes), not a JSON or GraphML graph file")
-        data = head + handle.read(max(0, max_bytes + 1 - len(head)))
+        if handle.seekable():  # read the file once, without a second copy of its start
+            handle.seek(0)
+            data = handle.read(max_bytes + 1)
+        else:
+            data = head + handle.read(max(0, max_bytes + 1 - len(head)))
     if len(data) > max_bytes:
         raise InputError(f"{path}: the file is larger than the limit of {max_bytes} bytes; "
                          "pass --max-bytes N (or max_bytes=N) to read bigger graph files")
@@ -157,15 +169,15 @@ def read_graph(path: str, semiring: str, *, max_bytes: int = MAX_BYTES) -> Compi
     >>> read_graph(f.name, "min_plus")
     <CompiledGraph: 3 nodes, 3 edges, 3 levels>
     """
-    data = _read_bytes(path, max_bytes)
+    builder = EdgeBuilder(_converter(semiring))
     if Path(path).suffix.lower() in (".graphml", ".xml"):
-        cols = graphml_columns(data, path)
+        read_graphml(_read_bytes(path, max_bytes), path, builder)
     else:
-        cols = json_columns(data, path)
+        read_json(decode(_read_bytes(path, max_bytes), path), path, builder)
+    cg = builder.compile()
     if semiring == "paths":
-        cg = compile_edges(cols.nodes, cols.sources, cols.targets, [None] * len(cols.sources))
         return cg.with_weights([path_weight(*e[:2]) for e in cg.edges])
-    return compile_edges(cols.nodes, cols.sources, cols.targets, _weights(semiring, cols))
+    return cg
 
 
 def load_graph(path: str, semiring: str, *, max_bytes: int = MAX_BYTES) -> tuple[CompiledGraph, str]:

@@ -1,24 +1,30 @@
-"""Edge columns -> :class:`~semiring_ad.core.graph.CompiledGraph`, without a networkx graph in between.
+"""Edge batches -> :class:`~semiring_ad.core.graph.CompiledGraph`, without a networkx graph in between.
 
-The graph-file readers (:mod:`semiring_ad.graph_files`) produce three columns — edge
-sources, edge targets, weights — plus the nodes a file declares.  This
-module numbers the nodes with C-level dict and NumPy operations, orders them
-topologically, and lays the edges out as the solver's CSR arrays.  When the
-file's order of first appearance (sources, then targets) is already
-topological — as it is when edges are listed by source or by target in a
-topological order — no sort is needed; otherwise Kahn's algorithm runs over
-integer arrays (iteratively: a 10^6-node chain is one loop).  A cycle is
-named with networkx, on the nodes the sort could not place.
+The graph-file readers (:mod:`semiring_ad.io_readers`) hand an
+:class:`EdgeBuilder` the edges in batches of three columns — sources,
+targets, raw weights — plus the nodes a file declares.  The builder numbers
+node ids as they come (C-level dict and ``itertools`` calls; the batch's own
+objects are then dropped, so a file's duplicate id strings do not pile up),
+converts the weights with the caller's function, and keeps integer and
+weight arrays.  :meth:`EdgeBuilder.compile` orders the nodes topologically and
+lays the edges out as the solver's CSR arrays.  When the order of first
+appearance (per batch: sources, then targets) is already topological — as it
+is when edges are listed by source or by target in a topological order — no
+sort is needed; otherwise Kahn's algorithm runs over integer arrays
+(iteratively: a 10^6-node chain is one loop).  A cycle is named with
+networkx, on the nodes the sort could not place.
 
->>> cg = compile_edges([], ["b", "a"], ["c", "b"], [2.0, 3.0])
+>>> b = EdgeBuilder(lambda raw, where: [float(w) for w in raw])
+>>> b.add(["b", "a"], ["c", "b"], [2, 3])
+>>> cg = b.compile()
 >>> cg.nodes, cg.in_src.tolist(), list(cg.weights)
 (['a', 'b', 'c'], [0, 1], [3.0, 2.0])
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
-from itertools import chain, count
+from collections.abc import Callable, Hashable, Sequence
+from itertools import chain, count, filterfalse
 from typing import Any
 
 import networkx as nx
@@ -27,7 +33,7 @@ import numpy as np
 from .core.graph import CompiledGraph
 from .errors import NotADAGError
 
-__all__ = ["compile_edges"]
+__all__ = ["EdgeBuilder", "compile_edges"]
 
 
 def _kahn(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -63,59 +69,87 @@ def _cycle_error(nodes: list, src: np.ndarray, dst: np.ndarray, rank: np.ndarray
     )
 
 
-def _numbered(declared: Sequence[Hashable], sources: Sequence[Hashable], targets: Sequence[Hashable]) -> tuple:
-    """Node ids -> numbers in order of first appearance (sources, then targets, then declared), and the edges.
+class EdgeBuilder:
+    """Collects edges batch by batch and compiles them (see the module docstring).
 
-    Sources first: a file whose edges are listed by a topological order of their sources (or of their
-    targets) is then numbered topologically already, and needs no sort.
-
-    All loops are C-level: one dict collects the ids in order, its values are then overwritten with the
-    numbers (same keys, so the dict does not resize), and each edge end is looked up once.
+    Parameters
+    ----------
+    convert : callable
+        ``convert(raw_weights, where)`` -> the batch's weights (a NumPy array or a list);
+        ``where(k)`` names the batch's edge ``k`` in error messages.
     """
-    index: dict[Hashable, Any] = dict.fromkeys(chain(sources, targets, declared))
-    index.update(zip(index, count()))
-    m = len(sources)
-    src = np.fromiter(map(index.__getitem__, sources), np.int64, m)
-    dst = np.fromiter(map(index.__getitem__, targets), np.int64, m)
-    return index, src, dst
+
+    def __init__(self, convert: Callable[[list, int], Any]) -> None:
+        self.convert = convert
+        self.index: dict[Hashable, Any] = {}
+        self.src: list[np.ndarray] = []
+        self.dst: list[np.ndarray] = []
+        self.weights: list[Any] = []
+        self.declared: list[Hashable] = []
+        self.n_edges = 0
+
+    def _number(self, ids: Any) -> None:
+        """Give each id not seen before the next number, in order (all C-level loops)."""
+        index = self.index
+        index.update(zip(filterfalse(index.__contains__, dict.fromkeys(ids)), count(len(index))))
+
+    def add(self, sources: Sequence[Hashable], targets: Sequence[Hashable], weights: list,
+            where: Callable[[int], str] | None = None) -> None:
+        """One batch of edges: ids (hashable) and raw weights, one per edge; ``where`` names them
+        (default ``edges[k]``, counted over the whole file)."""
+        self._number(chain(sources, targets))
+        m = len(sources)
+        self.src.append(np.fromiter(map(self.index.__getitem__, sources), np.int64, m))
+        self.dst.append(np.fromiter(map(self.index.__getitem__, targets), np.int64, m))
+        offset = self.n_edges
+        self.weights.append(self.convert(weights, where or (lambda k: f"edges[{offset + k}]")))
+        self.n_edges += m
+
+    def declare(self, nodes: Sequence[Hashable]) -> None:
+        """Nodes listed on their own (isolated ones included); numbered after the edges' nodes."""
+        self.declared.extend(nodes)
+
+    def compile(self) -> CompiledGraph:
+        """The compiled DAG.
+
+        Raises
+        ------
+        NotADAGError
+            If the edges contain a cycle; the message names its nodes.
+        """
+        self._number(self.declared)
+        index, nodes = self.index, list(self.index)
+        src = np.concatenate([np.zeros(0, np.int64), *self.src])
+        dst = np.concatenate([np.zeros(0, np.int64), *self.dst])
+        weights = (np.concatenate(self.weights) if self.weights and isinstance(self.weights[0], np.ndarray)
+                   else list(chain.from_iterable(self.weights)))
+        self.src, self.dst, self.weights = [], [], []
+        if len(src) and not bool(np.all(src < dst)):  # not listed in topological order: sort
+            rank = _kahn(len(nodes), src, dst)
+            if np.any(rank < 0):
+                raise _cycle_error(nodes, src, dst, rank)
+            placed = np.empty_like(rank)
+            placed[rank] = np.arange(len(nodes), dtype=np.int64)
+            nodes = [nodes[i] for i in placed.tolist()]
+            src, dst = rank[src], rank[dst]
+            index.update(zip(nodes, count()))
+        perm = np.argsort(dst, kind="stable")  # in-edges grouped by target, in file order
+        in_ptr = np.concatenate(([0], np.cumsum(np.bincount(dst, minlength=len(nodes))))).astype(np.int64)
+        w = weights[perm] if isinstance(weights, np.ndarray) else [weights[k] for k in perm.tolist()]
+        cg = CompiledGraph.from_arrays(nodes, in_ptr, src[perm], w)
+        cg.__dict__["index"] = index  # the node -> position map is built already: seed the cached property
+        return cg
 
 
 def compile_edges(
     declared: Sequence[Hashable], sources: Sequence[Hashable], targets: Sequence[Hashable], weights: Any
 ) -> CompiledGraph:
-    """A compiled DAG from edge columns; node ids must be hashable (strings or integers in files).
+    """A compiled DAG from whole edge columns (one batch); weights are taken as they are.
 
-    Parameters
-    ----------
-    declared : sequence
-        Nodes listed on their own (isolated nodes included); may be empty.
-    sources, targets : sequence
-        One entry per edge.
-    weights : sequence or numpy.ndarray
-        One weight per edge, in edge order (parallel edges stay separate paths).
-
-    Raises
-    ------
-    NotADAGError
-        If the edges contain a cycle; the message names its nodes.
+    >>> compile_edges(["z"], ["a"], ["b"], [1.5]).nodes
+    ['a', 'b', 'z']
     """
-    index, src, dst = _numbered(declared, sources, targets)
-    nodes, m = list(index), len(sources)
-    if m and not bool(np.all(src < dst)):  # not listed in topological order: sort
-        rank = _kahn(len(nodes), src, dst)
-        if np.any(rank < 0):
-            raise _cycle_error(nodes, src, dst, rank)
-        placed = np.empty_like(rank)
-        placed[rank] = np.arange(len(nodes), dtype=np.int64)
-        nodes = [nodes[i] for i in placed.tolist()]
-        src, dst = rank[src], rank[dst]
-        index.update(zip(nodes, count()))
-    perm = np.argsort(dst, kind="stable")  # in-edges grouped by target, in file order
-    in_ptr = np.concatenate(([0], np.cumsum(np.bincount(dst, minlength=len(nodes))))).astype(np.int64)
-    if isinstance(weights, np.ndarray):
-        w = weights[perm]
-    else:
-        w = [weights[k] for k in perm.tolist()]
-    cg = CompiledGraph.from_arrays(nodes, in_ptr, src[perm], w)
-    cg.__dict__["index"] = index  # the node -> position map is built already: seed the cached property
-    return cg
+    builder = EdgeBuilder(lambda raw, where: raw)
+    builder.add(sources, targets, weights)
+    builder.declare(declared)
+    return builder.compile()

@@ -1,13 +1,16 @@
-"""Graph-file syntax: UTF-8 JSON and GraphML bytes -> edge columns, every shape checked.
+"""Graph-file syntax: UTF-8 JSON and GraphML bytes -> batches of edges, every shape checked.
 
-:mod:`semiring_ad.graph_files` reads the bytes and converts the weights; this module
-only knows the two formats.  JSON is decoded strictly as UTF-8 (with a hint
-for UTF-16 and Latin-1 files) and parsed by :mod:`json` without ``NaN`` or
-``Infinity``; its edges are split into columns with C-level ``map`` calls.
-GraphML is streamed with :func:`xml.etree.ElementTree.iterparse` (expat: no
-external entities, bounded entity expansion); a ``weight`` value must match
-the type its ``<key>`` declares.  Node ids are strings or integers in JSON,
-strings in GraphML.
+:mod:`semiring_ad.graph_files` reads the bytes and converts the weights; this
+module only knows the two formats and hands the edges to an
+:class:`~semiring_ad.io_compile.EdgeBuilder` in batches.  JSON is decoded
+strictly as UTF-8 (with a hint for UTF-16 and Latin-1 files) and read by
+:mod:`json`'s scanner without ``NaN`` or ``Infinity``, one edge at a time (the
+document is never held whole); each batch is split into columns with
+C-level ``map`` calls.  GraphML is streamed with
+:func:`xml.etree.ElementTree.iterparse` (expat: no external entities,
+bounded entity expansion); a ``weight`` value must match the type its
+``<key>`` declares.  Node ids are strings or integers in JSON, strings in
+GraphML.
 """
 
 from __future__ import annotations
@@ -17,28 +20,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import Any, NoReturn
 
-from .errors import InputError
+from .errors import InputError, SemiringADError
+from .io_compile import EdgeBuilder
 
-__all__ = ["EdgeColumns", "graphml_columns", "json_columns"]
-
-
-@dataclass
-class EdgeColumns:
-    """A graph file's content: declared nodes and one entry per edge (``None`` for a missing weight)."""
-
-    nodes: list[Any]
-    sources: list[Any]
-    targets: list[Any]
-    weights: list[Any]
-    names: Callable[[int], str] = field(default=lambda k: f"edges[{k}]")
-
-    def where(self, k: int) -> str:
-        """How error messages name edge ``k``."""
-        return self.names(k)
+__all__ = ["decode", "read_graphml", "read_json"]
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -47,7 +35,8 @@ def _looks_utf16(data: bytes) -> bool:
     return data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 1 and (any(head[::2]) != any(head[1::2])))
 
 
-def _decode(data: bytes, path: str) -> str:
+def decode(data: bytes, path: str) -> str:
+    """The text of a JSON file: UTF-8 (a byte order mark is dropped), else an error with a hint."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -68,16 +57,127 @@ def _check_ids(ids: list[Any], where: Callable[[int], str]) -> None:
     raise InputError(f"{where(k)}: a node id must be a string or an integer, got {ids[k]!r}")
 
 
-def json_columns(data: bytes, path: str) -> EdgeColumns:
-    """Columns of ``{"edges": [[u, v, w], ...], "nodes": [...]}``, validated strictly."""
+def _edge_batch(edges: list, offset: int, builder: EdgeBuilder) -> None:
+    """Check one batch of JSON edges (``[u, v]`` or ``[u, v, w]``) and hand it to the builder."""
+    lengths = set(map(len, edges)) if set(map(type, edges)) <= {list} else {0}
+    if not lengths <= {2, 3}:
+        k = next(k for k, e in enumerate(edges) if not isinstance(e, list) or len(e) not in (2, 3))
+        raise InputError(f"edges[{offset + k}] must be a list [u, v] or [u, v, w], got {edges[k]!r:.200}")
+    sources, targets = list(map(itemgetter(0), edges)), list(map(itemgetter(1), edges))
+    weights = list(map(itemgetter(2), edges)) if 2 not in lengths else [e[2] if len(e) == 3 else None for e in edges]
+    _check_ids(sources, lambda k: f"edges[{offset + k}][0]")
+    _check_ids(targets, lambda k: f"edges[{offset + k}][1]")
+    builder.add(sources, targets, weights)
+
+
+class _Unusual(Exception):
+    """The streaming reader met something it leaves to :func:`json.loads` (which names the problem)."""
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+_CUT = re.compile(r"\][ \t\n\r]*,[ \t\n\r]*\[")
+_CHUNK, _MIN_CHUNK = 1 << 22, 1 << 14  # characters of the edge list parsed at once
+
+
+def _chunks(text: str, i: int, loads: Callable[[str], Any], builder: EdgeBuilder) -> int:
+    """Parse the edge list from ``i`` in chunks of about 4 MB cut at ``], [``; return where to go on one by one.
+
+    A cut inside a string leaves the chunk's last string open, so that chunk fails to parse and the caller
+    goes on edge by edge from its start: a file of plain ``[u, v, w]`` edges is read exactly either way.
+    """
+    size = _CHUNK
+    while size >= _MIN_CHUNK:
+        cut = _CUT.search(text, i + size)
+        if cut is None:  # near the end of the list: smaller chunks
+            size //= 4
+            continue
+        try:
+            part = loads(f"[{text[i : cut.start() + 1]}]")
+        except json.JSONDecodeError:
+            return i
+        for start in range(0, len(part), _BATCH):
+            _edge_batch(part[start : start + _BATCH], builder.n_edges, builder)
+        i = cut.end() - 1
+    return i
+
+
+def _stream(text: str, decoder: json.JSONDecoder, builder: EdgeBuilder) -> dict[str, Any]:
+    """Stream ``{"edges": [...], ...}``: edges go to the builder in batches, other members are returned."""
+    scan, loads = decoder.scan_once, decoder.decode
+
+    def skip(i: int, char: str | None = None) -> int:
+        i = _SPACE.match(text, i).end()
+        if char is not None:
+            if text[i : i + 1] != char:
+                raise _Unusual
+            i = _SPACE.match(text, i + 1).end()
+        return i
+
+    try:
+        members, i = {}, skip(0, "{")
+        while text[i : i + 1] != "}":
+            key, i = scan(text, i)
+            i = skip(i, ":")
+            if key == "edges" and "edges" in members:
+                raise _Unusual  # a repeated key: json.loads keeps the last one
+            if key != "edges" or "edges" in members or text[i : i + 1] != "[":
+                members[key], i = scan(text, i)
+            else:
+                members["edges"], i = None, _chunks(text, skip(i, "["), loads, builder)
+                batch: list = []
+                while text[i : i + 1] != "]":
+                    edge, i = scan(text, i)
+                    batch.append(edge)
+                    if len(batch) == _BATCH:
+                        _edge_batch(batch, builder.n_edges, builder)
+                        batch = []
+                    i = skip(i)
+                    if text[i : i + 1] == ",":
+                        i = skip(i + 1)
+                        if text[i : i + 1] == "]":
+                            raise _Unusual
+                _edge_batch(batch, builder.n_edges, builder)
+                i += 1
+            i = skip(i)
+            if text[i : i + 1] == ",":
+                i = skip(i + 1)
+                if text[i : i + 1] == "}":
+                    raise _Unusual
+        if skip(i + 1) != len(text):
+            raise _Unusual
+    except (StopIteration, IndexError):
+        raise _Unusual from None
+    return members
+
+
+_BATCH = 1 << 16
+
+
+def read_json(text: str, path: str, builder: EdgeBuilder) -> None:
+    """Feed ``{"edges": [[u, v, w], ...], "nodes": [...]}`` to ``builder``, validated strictly.
+
+    The edge list is streamed in batches (the document is never held whole); anything the
+    streaming reader does not expect is handed to :func:`json.loads`, whose message names it.
+    """
     def refuse(value: str) -> None:
         raise InputError(f"{path}: {value} is not allowed in a graph file; use a number or a string such as \"inf\"")
-    text = _decode(data, path)
+    decoder = json.JSONDecoder(parse_constant=refuse)
     try:
-        doc = json.loads(text, parse_constant=refuse)
+        try:
+            doc = _stream(text, decoder, builder)
+        except _Unusual:
+            builder.__init__(builder.convert)  # start again, from the whole document
+            doc = decoder.decode(text)
+            if isinstance(doc, dict) and isinstance(doc.get("edges"), list):
+                edges = doc["edges"]
+                for start in range(0, len(edges), _BATCH):
+                    _edge_batch(edges[start : start + _BATCH], start, builder)
+                doc["edges"] = None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc})") from None
-    except InputError:
+    except SemiringADError:  # our own refusals (some are ValueErrors too) pass unchanged
         raise
     except ValueError:  # Python's limit on integer literals
         raise InputError(f"{path}: an integer has more than 4300 digits; integers in a graph file are limited "
@@ -88,24 +188,11 @@ def json_columns(data: bytes, path: str) -> EdgeColumns:
         extra = sorted(set(doc) - {"edges", "nodes"}) if isinstance(doc, dict) else []
         raise InputError(f'{path}: expected a JSON object {{"edges": [[u, v, w], ...]}} with an optional "nodes" '
                          f"list{'; unknown keys: ' + ', '.join(map(repr, extra)) if extra else ''}")
-    edges, nodes = doc["edges"], doc.get("nodes", [])
-    del doc
-    if not isinstance(edges, list) or not isinstance(nodes, list):
+    nodes = doc.get("nodes", [])
+    if doc["edges"] is not None or not isinstance(nodes, list):
         raise InputError(f'{path}: "edges" and "nodes" must be JSON lists')
-    lengths = set(map(len, edges)) if set(map(type, edges)) <= {list} else {0}
-    if not lengths <= {2, 3}:
-        k = next(k for k, e in enumerate(edges) if not isinstance(e, list) or len(e) not in (2, 3))
-        raise InputError(f"edges[{k}] must be a list [u, v] or [u, v, w], got {edges[k]!r:.200}")
-    sources, targets = list(map(itemgetter(0), edges)), list(map(itemgetter(1), edges))
-    if 2 not in lengths:
-        weights = list(map(itemgetter(2), edges))
-    else:
-        weights = [e[2] if len(e) == 3 else None for e in edges]
-    del edges
     _check_ids(nodes, lambda k: f"nodes[{k}]")
-    _check_ids(sources, lambda k: f"edges[{k}][0]")
-    _check_ids(targets, lambda k: f"edges[{k}][1]")
-    return EdgeColumns(nodes, sources, targets, weights)
+    builder.declare(nodes)
 
 
 _NS = "{http://graphml.graphdrawing.org/xmlns}"
@@ -120,16 +207,13 @@ _TYPES = {  # GraphML attr.type -> (pattern the text must match, what it means)
 class _GraphML:
     """The state of one streamed GraphML document."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.cols = EdgeColumns([], [], [], [], self.edge_name)
+    def __init__(self, path: str, builder: EdgeBuilder) -> None:
+        self.path, self.builder = path, builder
+        self.batch: tuple[list, list, list] = ([], [], [])
         self.key: str | None = None  # the <key> id of the edge attribute "weight"
         self.type, self.default = "string", None
 
-    def edge_name(self, k: int) -> str:
-        return f"{self.path}: edge {self.cols.sources[k]!r} -> {self.cols.targets[k]!r}"
-
-    def fail(self, message: str) -> None:
+    def fail(self, message: str) -> NoReturn:
         raise InputError(f"{self.path}: {message}")
 
     def key_element(self, elem: ET.Element) -> None:
@@ -157,11 +241,18 @@ class _GraphML:
         for data in elem.iter(f"{_NS}data"):
             if data.get("key") == self.key:
                 w = self.typed(data.text or "", f"edge {u!r} -> {v!r}")
-        self.cols.sources.append(u)
-        self.cols.targets.append(v)
-        self.cols.weights.append(w)
+        for column, value in zip(self.batch, (u, v, w)):
+            column.append(value)
+        if len(self.batch[0]) == _BATCH:
+            self.flush()
 
-    def read(self, data: bytes) -> EdgeColumns:
+    def flush(self) -> None:
+        sources, targets, weights = self.batch
+        self.builder.add(sources, targets, weights, lambda k: f"{self.path}: edge {sources[k]!r} -> {targets[k]!r}")
+        self.batch = ([], [], [])
+
+    def read(self, data: bytes) -> None:
+        nodes = []
         for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
             tag = elem.tag
             if event == "start":
@@ -173,20 +264,21 @@ class _GraphML:
             if tag == f"{_NS}key":
                 self.key_element(elem)
             elif tag == f"{_NS}node":
-                self.cols.nodes.append(elem.get("id"))
+                nodes.append(elem.get("id"))
                 elem.clear()
             elif tag == f"{_NS}edge":
                 self.edge_element(elem)
                 elem.clear()
-        if not self.cols.sources and not self.cols.nodes:
+        self.flush()
+        if not self.builder.n_edges and not nodes:
             self.fail("no <node> or <edge> in the GraphML namespace; expected a GraphML document "
                       "(<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">)")
-        return self.cols
+        self.builder.declare(nodes)
 
 
-def graphml_columns(data: bytes, path: str) -> EdgeColumns:
-    """Columns of a GraphML document, with ``weight`` values checked against their declared type."""
+def read_graphml(data: bytes, path: str, builder: EdgeBuilder) -> None:
+    """Feed a GraphML document to ``builder``, with ``weight`` values checked against their declared type."""
     try:
-        return _GraphML(path).read(data)
+        _GraphML(path, builder).read(data)
     except ET.ParseError as exc:
         raise InputError(f"{path}: not valid GraphML ({exc}); expected an XML document") from None

@@ -170,3 +170,39 @@ def test_every_readable_semiring_reads_a_file(tmp_path):
     path.write_text(json.dumps({"edges": [["s", "t", 1], ["t", "u"]]}))
     for name in READABLE:
         assert read_graph(str(path), name).n_edges == 2
+
+
+TRICKY_IDS = ["a],[b", 'q"], ["r', "], [", "ü∂", 7, "7", "x\\n", " "]
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_chunked_and_streamed_json_reads_exactly_what_json_loads_reads(tmp_path_factory, indent, data):
+    """Tiny chunks and batches, ids that contain the chunk separator ``], [``: the edges are still exact."""
+    from semiring_ad import io_readers
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(io_readers, "_CHUNK", 64)
+        mp.setattr(io_readers, "_MIN_CHUNK", 8)
+        mp.setattr(io_readers, "_BATCH", 5)
+        _check_exact_read(tmp_path_factory, indent, data)
+
+
+def _check_exact_read(tmp_path_factory, indent, data):
+    ids = data.draw(st.lists(st.sampled_from(TRICKY_IDS) | st.integers(0, 30) | st.text(max_size=4), min_size=2,
+                             max_size=12, unique_by=lambda v: (type(v), v)))
+    order = {v: k for k, v in enumerate(ids)}
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=40))
+    edges = [[u, v, data.draw(st.integers(1, 5))] for u, v in pairs if order[u] < order[v]]
+    doc = {"nodes": ids, "edges": edges} if data.draw(st.booleans()) else {"edges": edges, "nodes": ids}
+    path = tmp_path_factory.mktemp("g") / "g.json"
+    path.write_text(json.dumps(doc, indent=indent, ensure_ascii=data.draw(st.booleans())), encoding="utf-8")
+    G = nx.MultiDiGraph()  # the oracle: json.load and networkx
+    G.add_nodes_from(json.loads(path.read_text(encoding="utf-8"))["nodes"])
+    for u, v, w in json.loads(path.read_text(encoding="utf-8"))["edges"]:
+        G.add_edge(u, v, weight=w)
+    cg = read_graph(str(path), "counting")
+    assert cg.n_edges == G.number_of_edges() and set(cg.nodes) == set(G.nodes)
+    source = ids[0]
+    assert dict(solve_forward(cg, "counting", source)) == dict(solve_forward(G, "counting", source))
