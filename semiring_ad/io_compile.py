@@ -89,9 +89,13 @@ class EdgeBuilder:
         self.n_edges = 0
 
     def _number(self, ids: Any) -> None:
-        """Give each id not seen before the next number, in order (all C-level loops)."""
+        """Give each id not seen before the next number, in order (all C-level loops).
+
+        ``dict.update`` inserts each pair before it pulls the next, so a repeated new id is already in the
+        index when ``filterfalse`` checks it again.
+        """
         index = self.index
-        index.update(zip(filterfalse(index.__contains__, dict.fromkeys(ids)), count(len(index))))
+        index.update(zip(filterfalse(index.__contains__, ids), count(len(index))))
 
     def add(self, sources: Sequence[Hashable], targets: Sequence[Hashable], weights: list,
             where: Callable[[int], str] | None = None) -> None:
