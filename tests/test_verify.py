@@ -138,10 +138,41 @@ def test_tolerances_are_recorded_and_fd_is_looser():
     assert report.methods["dual"].max_abs_error == 0.0
 
 
-def test_fd_alone_would_flag_a_loose_tolerance_violation():
-    report = verify(reps, 3.0, 5.0, fd_rtol=0.0, fd_atol=1e-30)
-    assert not report.ok and not report.methods["finite_differences"].ok
-    assert report.methods["reverse"].ok
+def test_a_failed_fd_estimate_does_not_fail_the_verdict_when_the_four_exact_methods_agree():
+    report = verify(lambda x: sad.abs(x), 1e-12)  # every step straddles the kink: FD says ~0, the slope is 1
+    fd = report.methods["finite_differences"]
+    assert report.ok and not fd.ok and "finite-difference estimate failed" in fd.note
+    assert "estimate failed" in str(report).splitlines()[0] and "NO (estimate failed)" in str(report)
+
+
+def test_fd_still_decides_when_an_exact_method_is_missing():
+    def branchy(x):  # a branch on the value: no symbolic trace
+        return x if x > 0 else -x
+
+    report = verify(branchy, 1e-12)
+    assert not report.methods["symbolic"].available and not report.methods["finite_differences"].ok
+    assert not report.ok and report.methods["reverse"].ok
+
+
+@pytest.mark.parametrize(("expr", "at"), [("x**5000", 1.0), ("x**5000", 1.0001), ("sin(1000000*x)", 1.0),
+                                          ("exp(x)", 700.0), ("log(x)", 1e-3)])
+def test_fd_step_follows_the_scale_no_false_alarm(expr, at):
+    """Regression (issue 16.6): a fixed step flagged x**5000 near 1 and sin(1e6*x); the oracle is sympy.diff."""
+    x = sympy.Symbol("x")
+    e = sympy.sympify(expr)
+    report = verify(e, at={x: at})
+    exact = float(sympy.diff(e, x).evalf(subs={x: at}, n=30))
+    assert report.ok and report.methods["finite_differences"].ok
+    assert report.results["finite_differences"][0, 0] == pytest.approx(exact, rel=1e-6)
+
+
+def test_fd_estimate_failure_is_named_not_blamed_on_the_derivative():
+    """|x| at 1e-12: every step straddles the kink, so FD says ~0 while the derivative is 1."""
+    x = sympy.Symbol("x")
+    report = verify(sympy.Abs(x), at={x: 1e-12})
+    assert report.ok and report.results["reverse"][0, 0] == 1.0
+    assert not report.methods["finite_differences"].ok
+    assert "the finite-difference estimate failed" in report.methods["finite_differences"].note
 
 
 def test_report_views():
@@ -161,3 +192,14 @@ def test_wide_jacobians_are_truncated_in_the_table():
     assert report.results["reverse"].shape == (3, 3)
     assert "…" in str(report)
     np.testing.assert_allclose(report.results["symbolic"], np.diag([2.0, 4.0, 6.0]))
+
+
+def test_power_tower_verifies_in_linear_evaluations():
+    """Regression (issue 14.5): evalf(subs=...) of the derivative of x**x**...**x (16 high) took 14 s."""
+    x = sympy.Symbol("x")
+    tower = x
+    for _ in range(15):
+        tower = x**tower
+    report = verify(tower, at={x: 1.1})
+    assert report.ok and report.methods["symbolic"].available
+    assert report.results["symbolic"][0, 0] == pytest.approx(report.results["finite_differences"][0, 0], rel=1e-6)

@@ -27,7 +27,6 @@ x1*x2 + log(x1) - sin(x2)
 from __future__ import annotations
 
 import contextlib
-import keyword
 import math
 import operator
 import re
@@ -37,12 +36,11 @@ from typing import NamedTuple, NoReturn
 import sympy
 
 from ..errors import ExpressionError
+from .lexer import NAME, NUMBER, Token, fail, name_problem, number, tokenize
 from .vocabulary import (
     CONSTANTS,
     FUNCTIONS,
     MAX_DEPTH,
-    MAX_DIGITS,
-    MAX_EXPONENT,
     MAX_LENGTH,
     MAX_RADICAL,
     Refused,
@@ -53,66 +51,27 @@ from .vocabulary import (
     reciprocal,
 )
 
-__all__ = ["FUNCTIONS", "parse_assignment", "parse_expression"]
+__all__ = ["FUNCTIONS", "Formula", "Step", "parse_assignment", "parse_expression", "parse_formula"]
 
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "unary": 3, "**": 4, "^": 4}  # -x**2 == -(x**2), as in Python
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_NUMBER = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-_TOKEN_RE = re.compile(rf"(?P<s>[ \t\r\n]+)|(?P<number>{_NUMBER})|(?P<name>{_NAME})|(?P<op>\*\*|[-+*/^])|(?P<p>[(),])")
-_NUMBER_PARTS_RE = re.compile(r"([0-9]*)\.?([0-9]*)(?:[eE]([+-]?[0-9]+))?")
-_POINT_RE = re.compile(rf"[ \t]*(?:(?P<name>{_NAME})[ \t]*(?:=[ \t]*(?:(?P<value>[+-]?{_NUMBER})[ \t]*)?)?)?")
+_POINT_RE = re.compile(rf"[ \t]*(?:(?P<name>{NAME})[ \t]*(?:=[ \t]*(?:(?P<value>[+-]?{NUMBER})[ \t]*)?)?)?")
 
 
-def _number(literal: str) -> sympy.Rational:
-    """The exact value of a decimal literal: ``"0.5"`` -> ``1/2``, ``"1e-3"`` -> ``1/1000``."""
-    whole, fraction, exponent = _NUMBER_PARTS_RE.fullmatch(literal).groups()
-    digits = sum(char.isdigit() for char in literal)
-    if digits > MAX_DIGITS:
-        raise Refused(f"number literal with {digits} digits", f"literals are limited to {MAX_DIGITS} digits")
-    if abs(shift := int(exponent or 0)) > MAX_EXPONENT:
-        raise Refused(f"decimal exponent {shift} is too large", f"the limit is {MAX_EXPONENT} in absolute value")
-    mantissa, shift = int(whole + fraction), shift - len(fraction)
-    return sympy.Rational(mantissa * 10**shift) if shift >= 0 else sympy.Rational(mantissa, 10**-shift)
+class Step(NamedTuple):
+    """One step of a formula in postfix order, as typed (see :func:`parse_formula`)."""
 
-
-def _name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a variable, or None if it can."""
-    if keyword.iskeyword(name):
-        return f"{name!r} is a Python keyword"
-    if name.startswith("__"):
-        return "names may not start with '__'"
-    if name in FUNCTIONS:
-        return f"{name!r} is a function; call it as {name}(...)"
-    return f"{name!r} is the constant {CONSTANTS[name]}" if name in CONSTANTS else None
-
-
-def _fail(message: str, position: int | None, text: str) -> NoReturn:
-    """Raise ExpressionError: ``message``, then the text around ``position`` with a caret under it."""
-    if position is not None:
-        start, end = max(0, position - 50), position + 30
-        prefix, suffix = ("..." if start else ""), ("..." if end < len(text) else "")
-        shown = "".join(char if char.isprintable() else " " for char in text[start:end])
-        message += f"\n  {prefix}{shown}{suffix}\n  {' ' * (len(prefix) + position - start)}^"
-    raise ExpressionError(message, position, text)
-
-
-class _Token(NamedTuple):
-    kind: str  # "number", "name", "op", "(", ")", ",", "end" or "bad" (a character outside the grammar)
-    text: str
+    kind: str  # "num" (value: exact SymPy number), "var" (value: Symbol), "+", "-", "*", "/", "pow", "neg",
+    #            "pos" or "call" (value: the function's name)
+    value: object
     pos: int
 
 
-def _tokenize(text: str) -> list[_Token]:
-    """The tokens of ``text``; the first character outside the grammar becomes a final "bad" token."""
-    tokens, pos = [], 0
-    while pos < len(text):
-        match = _TOKEN_RE.match(text, pos)
-        if match is None:
-            return [*tokens, _Token("bad", text[pos], pos)]
-        if match.lastgroup != "s":
-            tokens.append(_Token(match.group() if match.lastgroup == "p" else match.lastgroup, match.group(), pos))
-        pos = match.end()
-    return [*tokens, _Token("end", "", len(text))]
+class Formula(NamedTuple):
+    """A parsed formula: SymPy's canonical expression and the steps in the order the user typed them."""
+
+    expr: sympy.Expr
+    steps: list[Step]
+    text: str
 
 
 class _Pending(NamedTuple):
@@ -150,9 +109,10 @@ class _Parser:
     """Shunting-yard over the token list: a value stack and an operator stack, no recursion."""
 
     def __init__(self, text: str, allowed: frozenset[str] | None) -> None:
-        self.text, self.allowed, self.tokens, self.index, self.depth = text, allowed, _tokenize(text), 0, 0
+        self.text, self.allowed, self.tokens, self.index, self.depth = text, allowed, tokenize(text), 0, 0
         self.values: list[sympy.Expr | _Chain] = []
         self.stack: list[_Pending] = []
+        self.program: list[Step] = []  # the reductions in order: the formula in postfix, as typed
 
     def parse(self) -> sympy.Expr:
         expect_operand = True
@@ -167,10 +127,11 @@ class _Parser:
                        f"expected ')' to close {what} at position {self.stack[-1].pos}")
         return self._value(self.values[0])
 
-    def _operand(self, token: _Token) -> bool:
+    def _operand(self, token: Token) -> bool:
         """Handle a token where an operand must start; True if an operand is still expected."""
         if token.kind == "number":
-            self.values.append(self._build(_number, (token.text,), token.pos))
+            self.values.append(self._build(number, (token.text,), token.pos))
+            self.program.append(Step("num", self.values[-1], token.pos))
         elif token.kind == "name" and self.tokens[self.index].kind == "(":
             if token.text not in FUNCTIONS:
                 self._fail(f"unknown function {token.text!r} at position {token.pos}", token.pos,
@@ -180,6 +141,7 @@ class _Parser:
             return True
         elif token.kind == "name":
             self.values.append(self._name(token))
+            self.program.append(Step("var" if self.values[-1].is_Symbol else "num", self.values[-1], token.pos))
         elif token.kind == "(" or (token.kind == "op" and token.text in "+-"):
             kind, prec = ("paren", 0) if token.kind == "(" else ("unary", _PRECEDENCE["unary"])
             self._push(_Pending(kind, token.text, prec, token.pos))
@@ -188,8 +150,11 @@ class _Parser:
             self._unexpected(token, "a number, a name, '(' or a sign")
         return False
 
-    def _operator(self, token: _Token) -> bool:
+    def _operator(self, token: Token) -> bool:
         """Handle a token after a complete operand; True if an operand must follow."""
+        if token.kind in ("name", "(") and self.tokens[self.index - 2].kind == "number":  # 2x, 3(x + 1)
+            self.index -= 1
+            return self._operator(Token("op", "*", token.pos))
         if token.kind == "op":
             prec = _PRECEDENCE[token.text]
             self._reduce(prec, right_assoc=token.text in ("**", "^"))
@@ -207,10 +172,10 @@ class _Parser:
         expected = {"paren": "')'", "call": "',' or ')'"}.get(inner, "the end of the expression")
         self._unexpected(token, f"an operator or {expected}")
 
-    def _name(self, token: _Token) -> sympy.Expr:
+    def _name(self, token: Token) -> sympy.Expr:
         if token.text in CONSTANTS:
             return CONSTANTS[token.text]
-        if problem := _name_problem(token.text):
+        if problem := name_problem(token.text):
             self._fail(f"invalid variable name {token.text!r} at position {token.pos}", token.pos, problem)
         if self.allowed is not None and token.text not in self.allowed:
             self._fail(f"unknown variable {token.text!r} at position {token.pos}", token.pos,
@@ -238,7 +203,9 @@ class _Parser:
                 return
             self._pop()
             operand = self._value(self.values.pop())
+            self.program.append(Step("pow" if top.prec == _PRECEDENCE["**"] else top.text, None, top.pos))
             if top.kind == "unary":
+                self.program[-1] = Step("neg" if top.text == "-" else "pos", None, top.pos)
                 self.values.append(self._build(operator.neg if top.text == "-" else operator.pos, (operand,), top.pos))
             elif top.prec == _PRECEDENCE["**"]:
                 self.values.append(self._build(power, (self._value(self.values.pop()), operand), top.pos))
@@ -266,6 +233,7 @@ class _Parser:
             self._fail(f"{entry.text}() takes {arity} argument{'s' * (arity > 1)} but got {len(args)} "
                        f"at position {entry.pos}", entry.pos, f"write {entry.text}({', '.join('xy'[:arity])})")
         del self.values[entry.base :]
+        self.program.append(Step("call", entry.text, entry.pos))
         self.values.append(self._build(build, tuple(self._value(arg) for arg in args), entry.pos))
 
     def _value(self, item: sympy.Expr | _Chain) -> sympy.Expr:
@@ -292,16 +260,16 @@ class _Parser:
             return
         self._fail(f"{problem} at position {pos}", pos, hint)
 
-    def _unexpected(self, token: _Token, expected: str) -> NoReturn:
+    def _unexpected(self, token: Token, expected: str) -> NoReturn:
         words = {"bad": "character ", "number": "number ", "name": "name ", "op": "operator "}
         what = "end of input" if token.kind == "end" else f"{words.get(token.kind, '')}{token.text!r}"
         self._fail(f"unexpected {what} at position {token.pos}", token.pos, f"expected {expected}")
 
     def _fail(self, message: str, position: int, hint: str) -> NoReturn:
-        _fail(f"{message}; {hint}", position, self.text)
+        fail(f"{message}; {hint}", position, self.text)
 
 
-def parse_expression(text: str, *, variables: Iterable[str] | None = None) -> sympy.Expr:
+def parse_expression(text: str, *, variables: Iterable[str] | None = None, max_length: int = MAX_LENGTH) -> sympy.Expr:
     """Parse a formula into a SymPy expression, safely (nothing is evaluated as Python).
 
     Parameters
@@ -312,6 +280,8 @@ def parse_expression(text: str, *, variables: Iterable[str] | None = None) -> sy
         minus), parentheses, calls of :data:`FUNCTIONS`, constants ``pi``, ``e``/``E``.
     variables : iterable of str, optional
         If given, the only names allowed as variables.
+    max_length : int
+        The longest text accepted (default 10 000 characters).
 
     Returns
     -------
@@ -337,15 +307,33 @@ def parse_expression(text: str, *, variables: Iterable[str] | None = None) -> sy
       x.real
        ^
     """
+    return parse_formula(text, variables=variables, max_length=max_length).expr
+
+
+def parse_formula(text: str, *, variables: Iterable[str] | None = None, max_length: int = MAX_LENGTH) -> Formula:
+    """Parse a formula (as :func:`parse_expression`) and keep the steps in the order they were typed.
+
+    ``Formula.expr`` is SymPy's canonical expression; ``Formula.steps`` is the
+    formula in postfix order, exactly as typed (``a - b`` stays a subtraction,
+    terms keep their order), for tracing it as written.
+
+    >>> f = parse_formula("ln(x1) + x1*x2 - sin(x2)")
+    >>> [step.kind if step.kind not in ("var", "call") else str(step.value) for step in f.steps]
+    ['x1', 'ln', 'x1', 'x2', '*', '+', 'x2', 'sin', '-']
+    """
     if not isinstance(text, str):
         raise ExpressionError(f"expected the expression as a string, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}", None, text)
+    if len(text) > max_length:
+        raise ExpressionError(f"expression is {len(text)} characters long; the limit is {max_length} "
+                              "(the command line's --max-length raises it)", None, text)
     if not text.strip(" \t\r\n"):
-        _fail("empty expression at position 0; expected a formula such as 'ln(x1) + x1*x2'", 0, text)
+        fail("empty expression at position 0; expected a formula such as 'ln(x1) + x1*x2'", 0, text)
     if isinstance(variables, str):
         raise ExpressionError(f"variables must be a collection of names, not the string {variables!r}")
-    return _Parser(text, None if variables is None else frozenset(variables)).parse()
+    parser = _Parser(text, None if variables is None else frozenset(variables))
+    return Formula(parser.parse(), parser.program, text)
+
+
 
 
 def parse_assignment(text: str) -> tuple[str, float]:
@@ -375,12 +363,12 @@ def parse_assignment(text: str) -> tuple[str, float]:
         raise ExpressionError(f"expected the point as a string such as 'x1=2', got {type(text).__name__}")
     match = _POINT_RE.match(text[:MAX_LENGTH])
     if match.end() != len(text) or match["value"] is None:
-        _fail(f"invalid point at position {match.end()}; expected NAME=NUMBER such as x1=2, x2=-0.5 or y=1e-3",
+        fail(f"invalid point at position {match.end()}; expected NAME=NUMBER such as x1=2, x2=-0.5 or y=1e-3",
               match.end(), text)
     name, value = match["name"], float(match["value"])
-    if problem := _name_problem(name):
-        _fail(f"invalid variable name {name!r} at position {match.start('name')}; {problem}", match.start("name"), text)
+    if problem := name_problem(name):
+        fail(f"invalid variable name {name!r} at position {match.start('name')}; {problem}", match.start("name"), text)
     if not math.isfinite(value):
-        _fail(f"value out of the float range at position {match.start('value')}; floats end near 1.8e308",
+        fail(f"value out of the float range at position {match.start('value')}; floats end near 1.8e308",
               match.start("value"), text)
     return name, value

@@ -59,11 +59,18 @@ class VerificationReport:
         """Each method's Jacobian, shape (outputs, inputs)."""
         return {name: m.jacobian for name, m in self.methods.items()}
 
+    def _verdict(self) -> str:
+        failed = [m.name for m in self.methods.values() if m.available and not m.ok]
+        verdict = "OK" if self.ok else "MISMATCH"
+        if self.ok and failed:
+            verdict += f" (the exact methods agree; the {', '.join(failed)} estimate failed)"
+        return f"verify at {self._where()}: {verdict} (reference: {self.reference})"
+
     def _where(self) -> str:
         return ", ".join(f"{n}={_num(v)}" for n, v in zip(self.inputs, self.point, strict=True))
 
     def _table(self) -> tuple[list[str], list[list[str]], list[str]]:
-        """Header, rows of the methods that ran, and lines for those that did not."""
+        """Header, rows of the methods that ran, and a line for each method's note (why it did not run, its steps)."""
         cells = [(r, c) for r in range(len(self.outputs)) for c in range(len(self.inputs))]
         shown = cells[:_SHOW]
         more = ["…"] if len(cells) > _SHOW else []
@@ -71,21 +78,22 @@ class VerificationReport:
         header += ["max abs err", "max rel err", "tolerance", "ok"]
         rows, missing = [], []
         for m in self.methods.values():
-            if not m.available:
+            if m.note:
                 missing.append(f"{m.name}: {m.note}")
+            if not m.available:
                 continue
             vals = [_num(m.jacobian[r, c]) for r, c in shown] + ["…"] * len(more)
             if m.name == self.reference:
                 errs = ["(reference)", "", ""]
             else:
                 errs = [f"{m.max_abs_error:.2g}", f"{m.max_rel_error:.2g}", f"rtol={m.rtol:.0e} atol={m.atol:.1e}"]
-            rows.append([m.name, *vals, *errs, "yes" if m.ok else "NO"])
+            rows.append([m.name, *vals, *errs, "yes" if m.ok else ("NO (estimate failed)" if self.ok else "NO")])
         return header, rows, missing
 
     def __str__(self) -> str:
         header, rows, missing = self._table()
         widths = [max(len(row[k]) for row in [header, *rows]) for k in range(len(header))]
-        lines = [f"verify at {self._where()}: {'OK' if self.ok else 'MISMATCH'} (reference: {self.reference})"]
+        lines = [self._verdict()]
         lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
                   for row in [header, *rows]]  # fmt: skip
         return "\n".join(lines + missing)
@@ -96,7 +104,7 @@ class VerificationReport:
         head = "".join(f"<th>{esc(h)}</th>" for h in header)
         body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
         body += "".join(f'<tr><td colspan="{len(header)}">{esc(line)}</td></tr>' for line in missing)
-        title = f"verify at {self._where()}: {'OK' if self.ok else 'MISMATCH'} (reference: {self.reference})"
+        title = self._verdict()
         return f"<table><caption>{esc(title)}</caption><tr>{head}</tr>{body}</table>"
 
     def to_dict(self) -> dict[str, Any]:
