@@ -54,6 +54,7 @@ from .ad.tape import Tracer
 from .ad.tracing import trace
 from .core.backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
 from .core.graph import CompiledGraph, compile_graph
+from .core.results import NodeValues
 from .core.semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .core.semirings import (
     COUNTING,
@@ -180,6 +181,7 @@ __all__ = [
     "choose_backend",
     "explain_backend",
     "SweepResult",
+    "NodeValues",
     # primitives and math functions
     "PRIMITIVES",
     "Primitive",

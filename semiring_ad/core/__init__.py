@@ -11,12 +11,15 @@ views are built on it.  Data flows semiring → graph → solver → backends:
 * :mod:`~semiring_ad.core.graph` — validation and the compiled array form;
 * :mod:`~semiring_ad.core.solver` — forward and backward sweeps, path sums,
   path enumeration and the backend registry;
+* :mod:`~semiring_ad.core.results` — the array-backed node → value mapping
+  the solvers return;
 * :mod:`~semiring_ad.core.backends` — the vectorized NumPy/SciPy backends
   (registered when this package is imported).
 """
 
 from .backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
 from .graph import CompiledGraph, WeightSpec, compile_graph
+from .results import NodeValues
 from .semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .semirings import (
     COUNTING,
@@ -49,6 +52,7 @@ __all__ = [
     "SIGNED_LOG",
     "CompiledGraph",
     "Kernels",
+    "NodeValues",
     "OpCounter",
     "Semiring",
     "SweepResult",
