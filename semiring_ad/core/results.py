@@ -58,7 +58,7 @@ class NodeValues(Mapping):
     >>> alpha["t"], alpha["u"]
     (5.0, inf)
     >>> alpha.nodes, alpha.to_numpy(), alpha.reached
-    (['s', 'u', 'a', 't'], array([ 0., inf,  2.,  5.]), array([ True, False,  True,  True]))
+    (['s', 'a', 'u', 't'], array([ 0.,  2., inf,  5.]), array([ True,  True, False,  True]))
     >>> alpha.to_numpy(nodes=["t", "s"])
     array([5., 0.])
     >>> alpha == {"s": 0.0, "u": float("inf"), "a": 2.0, "t": 5.0}
