@@ -26,6 +26,7 @@ __all__ = [
     "UnknownPrimitiveError",
     "UnknownSemiringError",
     "VerificationError",
+    "WeightTypeError",
 ]
 
 
@@ -125,3 +126,11 @@ class InputError(SemiringADError, ValueError):
 
 class MissingDependencyError(SemiringADError, ImportError):
     """An optional program or package is needed (Graphviz's ``dot``, matplotlib); the message says which."""
+
+
+class WeightTypeError(SemiringADError, TypeError):
+    """An edge weight is not a value the semiring can use (nor lift), or is NaN; ``edge`` names the edge."""
+
+    def __init__(self, message: str, edge: tuple | None = None) -> None:
+        super().__init__(message)
+        self.edge = edge

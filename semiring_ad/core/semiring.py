@@ -86,6 +86,11 @@ class Semiring:
         default is ``==`` with a float tolerance.
     counter : OpCounter, optional
         Set by :func:`counted`.
+    lift : callable, optional
+        ``lift(weight, edge)``: the weight as a value of this semiring (the
+        weight itself when it is one already), or ``None`` when it cannot be
+        used.  The public solvers apply it to every edge of a graph; ``None``
+        (the default) takes every weight as it is.
 
     Examples
     --------
@@ -112,6 +117,7 @@ class Semiring:
     kernels: Kernels | None = None
     equal: Callable[[Any, Any], bool] | None = field(default=None, repr=False)
     counter: OpCounter | None = field(default=None, repr=False)
+    lift: Callable[[Any, tuple], Any] | None = field(default=None, repr=False)
 
     def sum(self, values: Iterable[Any]) -> Any:
         """⊕ of all ``values`` (the semiring's zero for none), left to right."""

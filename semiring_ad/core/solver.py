@@ -33,6 +33,7 @@ from .graph import CompiledGraph, WeightSpec, _topological_order, compile_graph
 from .results import NodeValues
 from .semiring import Semiring
 from .semirings import get_semiring
+from .weights import checked_weights
 
 __all__ = [
     "BACKENDS",
@@ -233,7 +234,7 @@ def solve_forward(
     459
     """
     s = get_semiring(semiring)
-    cg = _compile(G, weight)
+    cg = checked_weights(_compile(G, weight), s)
     vals = sweep(cg, s, _positions(cg, sources, s, "source"), "forward", backend=backend)
     return NodeValues(cg, vals, s.zero)
 
@@ -262,7 +263,7 @@ def solve_backward(
     (155, 459)
     """
     s = get_semiring(semiring)
-    cg = _compile(G, weight)
+    cg = checked_weights(_compile(G, weight), s)
     vals = sweep(cg, s, _positions(cg, targets, s, "target"), "backward", backend=backend)
     return NodeValues(cg, vals, s.zero)
 
@@ -316,7 +317,7 @@ def path_sum(
     [(('s', 'a'), ('a', 't')), (('s', 't'),)]
     """
     s = get_semiring(semiring)
-    cg = _compile(G, weight)
+    cg = checked_weights(_compile(G, weight), s)
     i = next(iter(_positions(cg, source, s, "source")))
     j = next(iter(_positions(cg, target, s, "target")))
     if method == "enumerate":
