@@ -89,6 +89,7 @@ from .errors import (
     UnknownPrimitiveError,
     UnknownSemiringError,
     VerificationError,
+    WeightTypeError,
 )
 from .views import Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
 from .views.analysis import DominantPath, dominant_paths, jacobian_sparsity, k_best, path_counts
@@ -146,6 +147,7 @@ __all__ = [
     "ExpressionError",
     "EnumerationLimitError",
     "VerificationError",
+    "WeightTypeError",
     "InputError",
     "MissingDependencyError",
     # semirings
