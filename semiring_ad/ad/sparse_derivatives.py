@@ -37,10 +37,12 @@ import networkx as nx
 import numpy as np
 
 from ..core.solver import sweep
-from ..errors import TraceError
+from ..errors import SemiringADError, TraceError
 from .computation import ComputationGraph, _float_compiled, _solve
+from .dispatch import GENERIC
 from .dual import DUAL, Dual
 from .functions import new_level
+from .primitives import get_primitive
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -217,8 +219,14 @@ def sparse_hessian_of_graph(g: ComputationGraph) -> sp.csr_array:
     pattern = hessian_pattern(g)
     colors = color_columns(pattern)
     k = max(int(colors.max(initial=-1)) + 1, 1)
-    level = new_level()  # above every tape alive now: the innermost transformation
     directions = np.eye(k)[colors] if len(colors) else np.zeros((0, k))
+    try:
+        products = _hessian_products(g, directions)
+    except (TypeError, ValueError, ArithmeticError, SemiringADError):
+        products = None  # values or partials that are not plain floats: the dual replay below
+    if products is not None:
+        return _recover(pattern, colors, products)
+    level = new_level()  # above every tape alive now: the innermost transformation
     duals = [Dual(g.tape.values[node], directions[j], level) for j, node in enumerate(g.inputs)]
     shape = g.in_shapes[0]
     point = duals[0] if shape is None else np.asarray(duals, dtype=object).reshape(shape)
@@ -230,3 +238,72 @@ def sparse_hessian_of_graph(g: ComputationGraph) -> sp.csr_array:
         tangent = d.tangent if isinstance(d, Dual) and d.level == level else 0.0
         rows.append(np.broadcast_to(np.asarray(tangent, dtype=np.float64), (k,)))
     return _recover(pattern, colors, np.array(rows).reshape(-1, k))
+
+
+def _tri_solve(cg: Any, rhs: np.ndarray, transpose: bool) -> np.ndarray:
+    """The PLUS_TIMES sweep with a seed in every row of ``rhs``, as one sparse triangular solve.
+
+    Forward: (I − M) X = rhs with ``M[v, u] = w(u, v)``; backward: (I − M)ᵀ X = rhs.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve_triangular  # on first use: slow to import
+
+    n = cg.n_nodes
+    M = sp.csr_array((cg.weight_array(), cg.in_src, cg.in_ptr), shape=(n, n))
+    L = (sp.identity(n, format="csr") - M).tocsr()
+    if transpose:
+        return spsolve_triangular(L.T.tocsr(), rhs, lower=False, unit_diagonal=True)
+    return spsolve_triangular(L, rhs, lower=True, unit_diagonal=True)
+
+
+def _hessian_products(g: ComputationGraph, directions: np.ndarray) -> np.ndarray | None:
+    """H·D for a float tape (``(inputs, k)``), forward-over-reverse on arrays; None if not a float tape.
+
+    With β the adjoints (β(u) = Σ w(u, v) β(v)), differentiating along D
+    gives β̇(u) = Σ ẇ(u, v) β(v) + w(u, v) β̇(v): a backward sweep of the
+    same weights seeded with s(u) = Σ ẇ(u, v) β(v).  The tangents ẇ of the
+    partials come from evaluating each primitive's partial rules once per
+    group of nodes with dual arrays (value, tangent = ẋ along D).
+    """
+    cg, t = _float_compiled(g), g.tape
+    if cg is None or not all(type(v) is float or type(v) is int for v in t.values):
+        return None
+    n, k = len(t), directions.shape[1]
+    vals = np.asarray(t.values, dtype=np.float64)
+    inputs = np.asarray(g.inputs, dtype=np.int64)
+    seeds = np.zeros((n, k))
+    seeds[inputs] = directions
+    xdot = _tri_solve(cg, seeds, transpose=False)
+    unit = np.zeros(n)
+    unit[g.outputs[0]] = 1.0
+    beta = _tri_solve(cg, unit, transpose=True)
+    groups: dict[tuple, list[int]] = {}
+    ptr, ops, args = t.ptr, t.ops, t.args
+    for v in range(n):
+        if ptr[v] < ptr[v + 1]:
+            groups.setdefault((ops[v], tuple(kind for kind, _ in args[v])), []).append(v)
+    wdot = np.zeros((cg.n_edges, k))
+    level = new_level()
+    starts = np.asarray(ptr, dtype=np.int64)
+    for (op, kinds), nodes in groups.items():
+        prim, at = get_primitive(op), np.asarray(nodes, dtype=np.int64)
+        operands: list[Any] = []
+        for a, kind in enumerate(kinds):
+            items = [args[v][a][1] for v in nodes]
+            if kind == "n":
+                idx = np.asarray(items, dtype=np.int64)
+                operands.append(Dual(vals[idx][:, None], xdot[idx], level))
+            else:
+                operands.append(np.asarray(items, dtype=np.float64)[:, None])
+        out = Dual(vals[at][:, None], xdot[at], level)
+        edge = starts[at]
+        for a, kind in enumerate(kinds):
+            if kind != "n":
+                continue
+            p = prim.partials[a](GENERIC, *operands, out)
+            if isinstance(p, Dual) and p.level == level:
+                wdot[edge] = np.broadcast_to(np.asarray(p.tangent, dtype=np.float64), (len(nodes), k))
+            edge = edge + 1
+    source = np.zeros((n, k))
+    np.add.at(source, cg.in_src, wdot * beta[cg.in_dst][:, None])
+    return _tri_solve(cg, source, transpose=True)[inputs]
