@@ -117,3 +117,16 @@ def test_color_columns_on_a_dense_pattern_needs_one_colour_per_column():
 
     colors = color_columns(sp.csr_array(np.ones((2, 5), dtype=bool)))
     assert sorted(colors.tolist()) == list(range(5))
+
+
+@pytest.mark.parametrize("name", sorted(sad.PRIMITIVES))
+def test_sparse_hessian_equals_dense_for_every_primitive(name):
+    prim = sad.PRIMITIVES[name]
+
+    def f(x):
+        inner = x[0] * x[1] + 0.1
+        args = (inner,) if prim.arity == 1 else (inner, x[1] * x[2])
+        return sad.apply(name, *args) * x[2]
+
+    x = np.array([0.4, 0.7, 0.9])
+    np.testing.assert_allclose(sad.hessian(f, sparse=True)(x).toarray(), sad.hessian(f)(x), rtol=1e-12, atol=1e-12)

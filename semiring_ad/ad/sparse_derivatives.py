@@ -19,8 +19,11 @@ One traced graph again answers several questions:
    non-zero of a row: 3 for a tridiagonal Hessian);
 3. **one sweep for all colours**: the seeds of colour c are summed into the
    direction d_c, and the k directions travel as a length-k vector through
-   one sweep — a PLUS_TIMES forward sweep for J·D, a dual backward sweep
-   (forward-over-reverse) for H·D;
+   one sweep — a PLUS_TIMES forward sweep for J·D; for H·D forward-over-reverse
+   on arrays (tangents ẋ along D by one triangular solve, the tangents of the
+   partials from each primitive's partial rules evaluated once per group of
+   nodes with dual arrays, then one backward solve), or, for tapes whose
+   values are not floats, a dual backward sweep over a dual replay;
 4. **recovery**: entry (i, j) is row i of the product for colour(j).
 
 The result is a ``scipy.sparse.csr_array`` carrying ``n_colors`` and
