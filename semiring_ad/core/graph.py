@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from functools import cached_property
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -347,7 +348,13 @@ def _in_edges(G: nx.DiGraph, index: dict, weight: WeightSpec, multi: bool) -> tu
     attr = None if callable(weight) else weight
     # networkx's own dict of dicts (views and subclasses may wrap it: any mapping of mappings works)
     pred = G._pred if isinstance(G._pred, dict) else G.pred
-    for v, preds in pred.items():
+    plain = isinstance(pred, dict) and G.adjlist_inner_dict_factory is dict and G.edge_attr_dict_factory is dict
+    if attr is not None and not multi and plain:  # the common case, with C-level iterators only
+        nbrs = list(pred.values())
+        counts = list(map(len, nbrs))
+        sources = list(chain.from_iterable(nbrs))
+        weights = list(map(dict.get, chain.from_iterable(map(dict.values, nbrs)), repeat(attr)))
+    for v, preds in pred.items() if not counts else ():
         if multi:
             edges = [(u, k, d) for u, kd in preds.items() for k, d in kd.items()]
             sources.extend([e[0] for e in edges])
@@ -360,7 +367,11 @@ def _in_edges(G: nx.DiGraph, index: dict, weight: WeightSpec, multi: bool) -> tu
                            else [weight(u, v, d) for u, d in preds.items()])
             counts.append(len(preds))
     targets = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    missing = next((k for k, w in enumerate(weights) if w is None), None)
+    try:
+        has_none = None in weights  # compares by identity first; arrays as weights make it ambiguous
+    except ValueError:
+        has_none = True
+    missing = next((k for k, w in enumerate(weights) if w is None), None) if has_none else None
     if missing is not None:
         u, v = sources[missing], list(G)[int(targets[missing])]
         key = keys[missing] if multi else None
