@@ -1,10 +1,11 @@
-"""Benchmark: the generic ("python") sweep against a plain networkx loop.
+"""Benchmark: the public solvers on the generic ("python") backend against a plain networkx loop.
 
 A random DAG of ~10^6 edges (2·10^5 nodes, each with 5 random earlier
 parents; duplicates dropped) is built with NumPy directly as a
 :class:`~semiring_ad.core.graph.CompiledGraph`.  For PLUS_TIMES and MIN_PLUS we time
-``sweep(..., backend="python")`` forward (seeded at every source) and backward
-(seeded at every sink), median of 3 runs after one warm-up, and in the same run
+``solve_forward(..., backend="python").to_numpy()`` (seeded at every source) and
+``solve_backward`` (seeded at every sink) — the public calls, values read as
+one array — median of 3 runs after one warm-up, and in the same run
 the obvious networkx loop over the same graph and the same semiring operations::
 
     for v in topological_order: α(v) = ⊕ over G.pred[v] of α(u) ⊗ w(u, v)
@@ -19,8 +20,13 @@ Run ``python benchmarks/bench_generic.py``; ``main(scale)`` shrinks or grows the
 
 from __future__ import annotations
 
-import math
 import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # pin BLAS/OpenMP threads before NumPy is imported
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import math
 import platform
 import statistics
 import sys
@@ -37,7 +43,9 @@ except ModuleNotFoundError:  # run as a script from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import semiring_ad
 
-from semiring_ad import MIN_PLUS, PLUS_TIMES, CompiledGraph, Semiring, compile_graph, sweep
+from semiring_ad import MIN_PLUS, PLUS_TIMES, CompiledGraph, Semiring, compile_graph, solve_backward, solve_forward
+
+SOLVE = {"forward": solve_forward, "backward": solve_backward}
 
 NODES = 200_000
 PARENTS = 5
@@ -112,10 +120,10 @@ def median_time(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, obje
     return statistics.median(times), result
 
 
-def same_answers(s: Semiring, cg: CompiledGraph, vals: list, reference: dict) -> bool:
+def same_answers(s: Semiring, cg: CompiledGraph, vals: np.ndarray, reference: dict) -> bool:
     zero = s.zero
     return all(
-        s.approx_equal(zero if x is None else x, reference.get(v, zero)) for v, x in zip(cg.nodes, vals, strict=True)
+        s.approx_equal(x, reference.get(v, zero)) for v, x in zip(cg.nodes, vals.tolist(), strict=True)
     )
 
 
@@ -171,12 +179,12 @@ def main(scale: float = 1.0) -> list[dict]:
     rows = []
     for s in (PLUS_TIMES, MIN_PLUS):
         for direction, seeded, baseline in (("forward", sources, nx_forward), ("backward", sinks, nx_backward)):
-            seeds = {cg.index[v]: s.one for v in seeded}
             node_seeds = {v: s.one for v in seeded}
-            t_ours, vals = median_time(lambda: sweep(cg, s, seeds, direction, backend="python"))  # noqa: B023
+            solve = SOLVE[direction]
+            t_ours, vals = median_time(lambda: solve(cg, s, node_seeds, backend="python").to_numpy())  # noqa: B023
             t_nx, reference = median_time(lambda: baseline(G, order, s, node_seeds))  # noqa: B023
             if not same_answers(s, cg, vals, reference):
-                raise AssertionError(f"{s.name} {direction}: sweep and the networkx loop disagree")
+                raise AssertionError(f"{s.name} {direction}: the solver and the networkx loop disagree")
             rows.append(
                 {
                     "semiring": s.name,
@@ -190,8 +198,8 @@ def main(scale: float = 1.0) -> list[dict]:
 
     print()
     print(
-        '| semiring | direction | edges | sweep(backend="python") s | edges/s | networkx loop s | edges/s '
-        "| networkx / sweep |"
+        '| semiring | direction | edges | solve(backend="python") s | edges/s | networkx loop s | edges/s '
+        "| networkx / solve |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:

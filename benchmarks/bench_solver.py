@@ -1,13 +1,21 @@
-"""Benchmark the solver backends on large random DAGs.
+"""Benchmark the PUBLIC solver calls on large random DAGs.
 
 Cases: wide random DAGs (each node has 5 in-edges from uniformly random
 earlier nodes, duplicates merged) with 10^5 and 10^6 nodes, and a deep banded
 DAG (5 parents among the previous 20 nodes, ~n/3 levels).  For PLUS_TIMES,
 MIN_PLUS and MAX_PLUS, forward from node 0 and backward from the last node,
-the table compares ``semiring_ad.core.solver.sweep`` with ``backend="auto"``,
-``"numpy"``, ``"scipy"`` (PLUS_TIMES) and ``"python"`` against a plain
-networkx loop (10^5 nodes only), ``scipy.sparse.csgraph.dijkstra`` from one
-source (MIN_PLUS) and ``nx.dag_longest_path_length`` (MAX_PLUS).
+the table times what a user writes, ``solve_forward(cg, s, seed,
+backend=...).to_numpy()`` (``solve_backward`` backward): the solve and reading
+every value as one array, with ``backend="auto"``, ``"numpy"``, ``"scipy"``
+(PLUS_TIMES) and ``"python"``, against a plain networkx loop (10^5 nodes
+only), ``scipy.sparse.csgraph.dijkstra`` from one source (MIN_PLUS) and
+``nx.dag_longest_path_length`` (MAX_PLUS).
+
+Two more tables: *one shot from networkx* (``compile_graph(G)`` + the first
+``solve_forward`` + ``to_numpy()``, against the networkx loop with its
+topological sort), and *first against warm* solves on freshly compiled
+graphs (the first call pays the one-time work: out-edge arrays, levels,
+level plans).
 
 Weights are uniform in [0.15, 0.25] (non-negative for Dijkstra; five of them
 sum to about 1, so PLUS_TIMES values neither overflow nor turn subnormal).
@@ -15,16 +23,21 @@ sum to about 1, so PLUS_TIMES values neither overflow nor turn subnormal).
 Times are the median of 3 calls after a first call (wall clock, and the
 process's CPU time: on a shared machine the two part ways).  The first call is
 reported separately; ``auto`` runs first on each graph, so its first call pays
-the one-time work (weight conversion, levels, plans, factors) that the other
-methods' first calls then find cached.  A method whose first call takes over a
-second has nothing to warm up: that call counts as one of the 3.  The last
-lines check the issue's targets.  Run ``python benchmarks/bench_solver.py [scale]``
+the one-time work that the other methods' first calls then find cached.  A
+method whose first call takes over a second has nothing to warm up: that call
+counts as one of the 3.  BLAS/OpenMP threads are pinned to 1.  The last lines
+check the issue's targets.  Run ``python benchmarks/bench_solver.py [scale]``
 (``scale=0.1`` for a quick look; ``main(scale)`` returns the rows).
 """
 
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # pin BLAS/OpenMP threads before NumPy is imported
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 import platform
 import statistics
 import sys
@@ -43,10 +56,12 @@ from scipy.sparse.csgraph import dijkstra
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from a checkout
 
 import semiring_ad.core.backends  # noqa: F401  (registers the vectorized backends)
-from semiring_ad.core.graph import CompiledGraph
+from semiring_ad.core.graph import CompiledGraph, compile_graph
 from semiring_ad.core.semiring import Semiring
 from semiring_ad.core.semirings import MAX_PLUS, MIN_PLUS, PLUS_TIMES
-from semiring_ad.core.solver import sweep
+from semiring_ad.core.solver import solve_backward, solve_forward
+
+SOLVE = {"forward": solve_forward, "backward": solve_backward}
 
 REPEATS = 3
 
@@ -87,6 +102,11 @@ def timed(fn: Callable[[], Any], repeats: int = REPEATS, slow: float = 1.0) -> T
             walls.append(walls[0])
             cpus.append(cpus[0])
     return Timing(walls[0], statistics.median(walls[1:]), statistics.median(cpus[1:]), out)
+
+
+def public_solve(cg: CompiledGraph, s: Semiring, seed: int, direction: str, backend: str) -> np.ndarray:
+    """What a user writes: the public solve, then every value as one array."""
+    return SOLVE[direction](cg, s, seed, backend=backend).to_numpy()
 
 
 def nx_loop(G: nx.DiGraph, s: Semiring, seed: Any, direction: str) -> dict:
@@ -133,7 +153,7 @@ def bench_case(name: str, n: int, band: int | None, rows: list, checks: list) ->
             seed = 0 if direction == "forward" else n - 1
             case, results, auto = f"{name} {s.name} {direction}", {}, None
             for method in methods(s, n):
-                t = timed(partial(sweep, cg, s, {seed: s.one}, direction, backend=method))
+                t = timed(partial(public_solve, cg, s, seed, direction, method))
                 auto = auto or t
                 results[method] = t.result
                 rows.append(_row(case, method, t, cg.n_edges, auto))
@@ -221,6 +241,50 @@ def print_targets(rows: list, wide: str, banded: str) -> None:
                   f"{'met' if edges[case] / wall >= goal else 'MISSED'}")
 
 
+def one_shot(n: int) -> dict[str, Timing]:
+    """From a networkx DiGraph: compile + first solve + read, against the networkx loop with its sort."""
+    G = to_networkx(random_dag(n, seed=7))
+    ours = timed(lambda: solve_forward(compile_graph(G), PLUS_TIMES, 0).to_numpy())  # a new graph every call
+    loop = timed(partial(nx_loop, G, PLUS_TIMES, 0, "forward"))
+    assert np.allclose(ours.result, [loop.result.get(v, 0.0) for v in compile_graph(G).nodes])
+    return {"compile_graph + solve_forward + to_numpy": ours, "networkx loop (topological sort included)": loop}
+
+
+def first_and_warm(n: int, direction: str) -> tuple[float, float]:
+    """Median first solve on 3 freshly built compiled graphs, and the warm solve on the last one."""
+    firsts = []
+    for seed in range(3):
+        cg = random_dag(n, seed=10 + seed)
+        seed_node = 0 if direction == "forward" else n - 1
+        t0 = time.perf_counter()
+        public_solve(cg, PLUS_TIMES, seed_node, direction, "auto")
+        firsts.append(time.perf_counter() - t0)
+    warm = timed(partial(public_solve, cg, PLUS_TIMES, seed_node, direction, "auto"))
+    return statistics.median(firsts), warm.wall
+
+
+def print_one_shot(n: int) -> None:
+    print(f"\none shot from a networkx DiGraph ({n} nodes, PLUS_TIMES forward from node 0):\n")
+    print("| method | first call (ms) | median wall (ms) | median CPU (ms) |")
+    print("|---|---:|---:|---:|")
+    shots = one_shot(n)
+    for name, t in shots.items():
+        print(f"| {name} | {t.first * 1e3:.0f} | {t.wall * 1e3:.0f} | {t.cpu * 1e3:.0f} |")
+    ours, loop = shots.values()
+    ratio = loop.wall / ours.wall
+    print(f"\n- one shot: networkx loop / ours = {ratio:.2f}, target >= 2: {'met' if ratio >= 2 else 'MISSED'}")
+    print(f"\nfirst solve on a freshly built CompiledGraph ({n} nodes, PLUS_TIMES, median of 3 graphs):\n")
+    print("| direction | first (ms) | warm (ms) | first / warm |")
+    print("|---|---:|---:|---:|")
+    verdicts = []
+    for direction in ("forward", "backward"):
+        first, warm = first_and_warm(n, direction)
+        print(f"| {direction} | {first * 1e3:.1f} | {warm * 1e3:.2f} | {first / warm:.1f} |")
+        verdicts.append(f"- first / warm {direction}: {first / warm:.1f}, target <= 3: "
+                        f"{'met' if first / warm <= 3 else 'MISSED'}")
+    print("\n" + "\n".join(verdicts))
+
+
 def main(scale: float = 1.0) -> list:
     """Run every case at ``scale`` (1.0: 10^5 and 10^6 nodes) and print the Markdown table."""
     print(machine_line())
@@ -234,6 +298,7 @@ def main(scale: float = 1.0) -> list:
     print(f"\nresults agree across methods: {'yes' if not bad else 'NO: ' + ', '.join(bad)}")
     names = [name for name, _, _ in cases(scale)]
     print_targets(rows, names[0], names[2])
+    print_one_shot(cases(scale)[0][1])
     return rows
 
 

@@ -21,12 +21,17 @@ documentation includes that file, so it contains no relative links.
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # pin BLAS/OpenMP threads before any benchmark imports NumPy
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 import argparse
 import contextlib
 import importlib.metadata
 import importlib.util
 import io
-import os
 import platform
 import re
 import shlex

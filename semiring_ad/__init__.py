@@ -69,6 +69,7 @@ from .core.elimination import eliminate, elimination_steps
 from .core.graph import CompiledGraph, compile_graph
 from .core.linear import LinearMap
 from .core.linear_semiring import LINEAR, as_linear_map
+from .core.results import NodeValues
 from .core.semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .core.semirings import (
     COUNTING,
@@ -108,6 +109,7 @@ from .errors import (
     UnknownSemiringError,
     UnsupportedOperationError,
     VerificationError,
+    WeightTypeError,
 )
 from .views import Drawing, Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
 from .views.analysis import DominantPath, dominant_paths, jacobian_sparsity, k_best, path_counts
@@ -165,6 +167,7 @@ __all__ = [
     "ExpressionError",
     "EnumerationLimitError",
     "VerificationError",
+    "WeightTypeError",
     "InputError",
     "MissingDependencyError",
     "NoStarError",
@@ -218,6 +221,7 @@ __all__ = [
     "forward_bracketing",
     "optimal_bracketing",
     "reverse_bracketing",
+    "NodeValues",
     # primitives and math functions
     "PRIMITIVES",
     "Primitive",

@@ -30,6 +30,7 @@ __all__ = [
     "ConvergenceError",
     "ShapeError",
     "UnsupportedOperationError",
+    "WeightTypeError",
 ]
 
 
@@ -154,6 +155,8 @@ class ConvergenceError(SemiringADError):
     def __init__(self, message: str, last: tuple = ()) -> None:
         super().__init__(message)
         self.last = last
+
+
 class ShapeError(SemiringADError, ValueError):
     """Linear maps (or arrays) whose shapes do not fit: composing R^n → R^m with R^p → R^q for m != p."""
 
@@ -161,3 +164,10 @@ class ShapeError(SemiringADError, ValueError):
 class UnsupportedOperationError(TraceError, TypeError):
     """A NumPy function or method the array tracer has no rule for; the message names it and how to add one."""
 
+
+class WeightTypeError(SemiringADError, TypeError):
+    """An edge weight is not a value the semiring can use (nor lift), or is NaN; ``edge`` names the edge."""
+
+    def __init__(self, message: str, edge: tuple | None = None) -> None:
+        super().__init__(message)
+        self.edge = edge

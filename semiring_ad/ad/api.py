@@ -197,7 +197,7 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
 
 
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
-             order: str | Sequence[Any] = "markowitz") -> Callable[..., Any]:
+             order: str | Sequence[Any] = "markowitz", *, sparse: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f``: ``(m, n)`` for f: ℝⁿ → ℝᵐ (output shape + input shape).
 
     ``mode="forward"`` solves from the inputs (cheap for few inputs),
@@ -206,6 +206,9 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
     vertices in ``order`` (``"forward"``, ``"reverse"``, ``"markowitz"``,
     ``"min_fill"`` or a list of tape positions; see ``accumulation_costs``).
     All give the same numbers: the same path sums.
+    ``sparse=True`` returns a ``scipy.sparse.csr_array`` (outputs × inputs,
+    both flattened) found by colouring, with attributes ``n_colors`` and
+    ``colors`` (see :mod:`~semiring_ad.ad.sparse_derivatives`).
 
     >>> import semiring_ad as sad
     >>> f = lambda x: [x[0] * x[1], sad.sin(x[0])]
@@ -217,6 +220,10 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
 
     def jac(*args: Any) -> Any:
         g = trace(f, *args, argnums=nums)
+        if sparse:
+            from .sparse_derivatives import sparse_jacobian_of_graph
+
+            return sparse_jacobian_of_graph(g)
         flat = elimination_jacobian(g, order) if mode == "elimination" else _jacobian_matrix(g, mode)
         lead = () if g.out_shape is None else g.out_shape
         pieces, start = [], 0
@@ -354,10 +361,12 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
     return pieces[0] if len(pieces) == 1 else tuple(pieces)
 
 
-def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
+def hessian(f: Callable[..., Any], argnums: int = 0, *, sparse: bool = False) -> Callable[..., Any]:
     """The Hessian of a scalar ``f`` with respect to one argument, by forward-over-reverse.
 
     One trace; then one dual backward sweep per input direction (a column of H each).
+    ``sparse=True`` colours the Hessian's sparsity pattern and runs one dual
+    sweep for all colours: a ``scipy.sparse.csr_array`` with ``n_colors``.
 
     >>> hessian(lambda x: x[0] ** 2 * x[1])([3.0, 5.0])
     array([[10.,  6.],
@@ -368,6 +377,9 @@ def hessian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Any]:
 
     def hess(*args: Any) -> Any:
         g = trace(f, *args, argnums=argnums)
+        if sparse:
+            from .sparse_derivatives import sparse_hessian_of_graph
+            return sparse_hessian_of_graph(g)
         n = len(g.inputs)
         shape = g.in_shapes[0]
         cols = []

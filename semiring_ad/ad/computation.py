@@ -292,8 +292,23 @@ def _is_real(v: Any) -> bool:
 
 
 def _solve(g: ComputationGraph, seeds: dict[int, Any], direction: str, semiring: Any = PLUS_TIMES,
-           backend: str = "auto") -> list:
-    return sweep(g.compiled, semiring, seeds, direction, backend=backend)
+           backend: str = "auto", cg: CompiledGraph | None = None) -> list:
+    return sweep(g.compiled if cg is None else cg, semiring, seeds, direction, backend=backend)
+
+
+def _float_compiled(g: ComputationGraph) -> CompiledGraph | None:
+    """``g.compiled`` with float64 weights if every partial is a real number, else None.
+
+    The primitive rules write constants as integers (``+`` and ``−`` record the
+    partials 1 and −1, exact for SymPy), so a numeric tape mixes ints and
+    floats; as one float array the vectorized backends take it in one sweep.
+    """
+    if "_float_compiled" not in g.__dict__:
+        partials = g.tape.partials
+        real = all(type(w) is float or _is_real(w) for w in partials)
+        g.__dict__["_float_compiled"] = (
+            g.compiled.with_weights(np.asarray(partials, dtype=np.float64)) if real else None)
+    return g.__dict__["_float_compiled"]
 
 
 def _pick(vals: list, nodes: Sequence[int]) -> list:
@@ -328,13 +343,13 @@ def _jacobian_matrix(g: ComputationGraph, mode: str) -> np.ndarray:
     J[:] = 0.0
     seeds_from, read_at = (g.inputs, g.outputs) if mode == "forward" else (g.outputs, g.inputs)
     direction = "forward" if mode == "forward" else "backward"
-    plain = all(type(w) is float for w in g.tape.partials)
-    if plain and len(seeds_from) > 1:  # one sweep: seed i carries the unit vector e_i
+    numeric = _float_compiled(g) if len(seeds_from) > 1 else None
+    if numeric is not None:  # one sweep: seed i carries the unit vector e_i
         eye = np.eye(len(seeds_from))
         seeds: dict[int, Any] = {}
         for k, node in enumerate(seeds_from):
             seeds[node] = seeds.get(node, 0.0) + eye[k]
-        vals = _solve(g, seeds, direction)
+        vals = _solve(g, seeds, direction, cg=numeric)
         rows = [np.zeros(len(seeds_from)) if vals[i] is None else vals[i] for i in read_at]
         block = np.asarray(rows, dtype=float)  # (len(read_at), len(seeds_from))
         J[:] = block if mode == "forward" else block.T

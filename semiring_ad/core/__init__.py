@@ -18,6 +18,8 @@ views are built on it.  Data flows semiring → graph → solver → backends:
   (:func:`eliminate`) — vertex elimination in any order;
   :mod:`~semiring_ad.core.cyclic` — graphs with cycles (condensation + stars);
   :mod:`~semiring_ad.core.chain` — optimal bracketing of a Jacobian chain;
+* :mod:`~semiring_ad.core.results` — the array-backed node → value mapping
+  the solvers return;
 * :mod:`~semiring_ad.core.backends` — the vectorized NumPy/SciPy backends
   (registered when this package is imported).
 """
@@ -28,6 +30,7 @@ from .elimination import eliminate, elimination_steps
 from .graph import CompiledGraph, WeightSpec, compile_graph
 from .linear import LinearMap
 from .linear_semiring import LINEAR, as_linear_map
+from .results import NodeValues
 from .semiring import Kernels, OpCounter, Semiring, check_laws, counted, product
 from .semirings import (
     COUNTING,
@@ -68,6 +71,7 @@ __all__ = [
     "CompiledGraph",
     "Kernels",
     "LinearMap",
+    "NodeValues",
     "OpCounter",
     "Semiring",
     "SweepResult",

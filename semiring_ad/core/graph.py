@@ -2,9 +2,11 @@
 
 The solvers accept any ``networkx.DiGraph`` (``MultiDiGraph`` included: each
 parallel edge is a path of its own) or a :class:`CompiledGraph`.  Compiling
-does the work every solve shares once: check the graph is acyclic (networkx
-finds the cycle), order the nodes topologically (networkx), read each edge's
-weight, and lay the edges out as CSR arrays.  This module sits between the
+does the work every solve shares once: one pass over the graph's
+in-adjacency reads each edge's weight; the order and the acyclicity check are
+array algorithms (:mod:`~semiring_ad.core.toposort`: SciPy's strong
+components), networkx only names a cycle when there is one; the edges are
+laid out as CSR arrays.  This module sits between the
 semirings and the solver; it knows nothing about what a weight means.
 """
 
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from functools import cached_property
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 
 from ..errors import GraphTypeError, MissingWeightError, NotADAGError
+from .toposort import longest_path_levels, out_csr, topological_positions
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -28,8 +32,7 @@ WeightSpec = str | Callable[[Any, Any, dict], Any]
 """An edge attribute name, or a callable ``(u, v, data) -> weight``."""
 
 
-_STRUCTURE = ("index", "in_dst", "out_edge", "out_ptr", "out_dst", "levels", "lists", "edges", "edge_keys",
-              "_adjacency")
+_STRUCTURE = ("index", "in_dst", "_outs", "levels", "lists", "edges", "edge_keys", "_adjacency")
 """Cached attributes that depend on the structure only (shared by :meth:`CompiledGraph.with_weights`)."""
 
 
@@ -112,7 +115,7 @@ class CompiledGraph:
     @cached_property
     def index(self) -> dict[Hashable, int]:
         """Map from node id to topological position."""
-        return {v: i for i, v in enumerate(self.nodes)}
+        return dict(zip(self.nodes, range(len(self.nodes))))
 
     @cached_property
     def in_dst(self) -> np.ndarray:
@@ -120,31 +123,28 @@ class CompiledGraph:
         return np.repeat(np.arange(len(self.nodes), dtype=np.int64), np.diff(self.in_ptr))
 
     @cached_property
-    def out_edge(self) -> np.ndarray:
-        """In-edge position of each out-edge, grouped by source."""
-        return np.argsort(self.in_src, kind="stable")
+    def _outs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return out_csr(len(self.nodes), self.in_ptr, self.in_src)
 
-    @cached_property
+    @property
+    def out_edge(self) -> np.ndarray:
+        """In-edge position of each out-edge, grouped by source (in-edge order within a source)."""
+        return self._outs[2]
+
+    @property
     def out_ptr(self) -> np.ndarray:
         """CSR row pointer of the out-edges."""
-        counts = np.bincount(self.in_src, minlength=len(self.nodes))
-        return np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        return self._outs[0]
 
-    @cached_property
+    @property
     def out_dst(self) -> np.ndarray:
         """Target position of each out-edge."""
-        return self.in_dst[self.out_edge]
+        return self._outs[1]
 
     @cached_property
     def levels(self) -> np.ndarray:
         """Topological level of each node: the number of edges on the longest path into it."""
-        level = [0] * len(self.nodes)
-        ptr, src = self.in_ptr.tolist(), self.in_src.tolist()
-        for i in range(len(level)):
-            lo, hi = ptr[i], ptr[i + 1]
-            if lo < hi:
-                level[i] = 1 + max(level[s] for s in src[lo:hi])
-        return np.asarray(level, dtype=np.int64)
+        return longest_path_levels(self.in_ptr, self.in_src, self.out_ptr, self.out_dst)
 
     @property
     def n_levels(self) -> int:
@@ -159,14 +159,16 @@ class CompiledGraph:
         """
         if self.keys is not None:
             return self.keys
-        seen: dict[tuple[int, int], int] = {}
-        keys, repeated = [], False
-        for pair in zip(self.in_src.tolist(), self.in_dst.tolist()):
-            k = seen.get(pair, 0)
-            seen[pair] = k + 1
-            keys.append(k)
-            repeated = repeated or k > 0
-        return keys if repeated else None
+        pair = self.in_dst * max(len(self.nodes), 1) + self.in_src
+        order = np.argsort(pair, kind="stable")
+        ranked = pair[order]
+        if not len(ranked) or not np.any(ranked[1:] == ranked[:-1]):
+            return None
+        first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+        runs = np.diff(np.r_[first, len(ranked)])
+        keys = np.empty(len(ranked), dtype=np.int64)
+        keys[order] = np.arange(len(ranked)) - np.repeat(first, runs)  # 0, 1, … within each repeated pair
+        return keys.tolist()
 
     @cached_property
     def edges(self) -> list[tuple]:
@@ -313,20 +315,67 @@ def compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight") 
             f"expected a networkx.DiGraph (or MultiDiGraph) or a CompiledGraph, got {what}; "
             "build a directed graph, e.g. nx.DiGraph(edges)"
         )
-    order = _topological_order(G)
-    index = {v: i for i, v in enumerate(order)}
+    nodes = list(G)
+    index = dict(zip(nodes, range(len(nodes))))
     multi = G.is_multigraph()
-    in_ptr, in_src, weights, keys = [0], [], [], []
-    for v in order:
-        for u, data in G.pred[v].items():
-            if multi:
-                for key, d in data.items():
-                    in_src.append(index[u])
-                    weights.append(_edge_weight(weight, u, v, d, key))
-                    keys.append(key)
-            else:
-                in_src.append(index[u])
-                weights.append(_edge_weight(weight, u, v, data))
-        in_ptr.append(len(in_src))
-    return CompiledGraph(order, np.asarray(in_ptr), np.asarray(in_src, dtype=np.int64), weights,
-                         keys=keys if multi else None)
+    sources, targets, keys, weights = _in_edges(G, index, weight, multi)
+    counts = np.bincount(targets, minlength=len(nodes))  # edges come grouped by target, in G's node order
+    in_ptr_g = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    pos = topological_positions(len(nodes), in_ptr_g, sources)
+    if pos is None:
+        _topological_order(G)  # raises NotADAGError naming a cycle
+    order = np.empty(len(nodes), dtype=np.int64)
+    order[pos] = np.arange(len(nodes))
+    # move each target's block of in-edges to the target's topological position (no sort needed)
+    lens = counts[order]
+    starts = np.repeat(in_ptr_g[order] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+    perm = starts + np.arange(len(sources), dtype=np.int64)
+    in_ptr = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
+    ordered = [nodes[i] for i in order.tolist()]
+    permuted = perm.tolist()
+    cg = CompiledGraph(ordered, in_ptr, pos[sources[perm]], [weights[k] for k in permuted],
+                       keys=[keys[k] for k in permuted] if multi else None)
+    cg.__dict__["index"] = dict(zip(ordered, range(len(ordered))))
+    return cg
+
+
+def _in_edges(G: nx.DiGraph, index: dict, weight: WeightSpec, multi: bool) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """One pass over the in-adjacency: source and target indices in G's node order, keys, weights."""
+    sources: list = []
+    counts: list[int] = []
+    keys: list = []
+    weights: list = []
+    attr = None if callable(weight) else weight
+    # networkx's own dict of dicts (views and subclasses may wrap it: any mapping of mappings works)
+    pred = G._pred if isinstance(G._pred, dict) else G.pred
+    plain = isinstance(pred, dict) and G.adjlist_inner_dict_factory is dict and G.edge_attr_dict_factory is dict
+    if attr is not None and not multi and plain:  # the common case, with C-level iterators only
+        nbrs = list(pred.values())
+        counts = list(map(len, nbrs))
+        sources = list(chain.from_iterable(nbrs))
+        weights = list(map(dict.get, chain.from_iterable(map(dict.values, nbrs)), repeat(attr)))
+    for v, preds in pred.items() if not counts else ():
+        if multi:
+            edges = [(u, k, d) for u, kd in preds.items() for k, d in kd.items()]
+            sources.extend([e[0] for e in edges])
+            keys.extend([e[1] for e in edges])
+            weights.extend([d.get(attr) if attr is not None else weight(u, v, d) for u, _, d in edges])
+            counts.append(len(edges))
+        else:
+            sources.extend(preds)
+            weights.extend([d.get(attr) for d in preds.values()] if attr is not None
+                           else [weight(u, v, d) for u, d in preds.items()])
+            counts.append(len(preds))
+    targets = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    try:
+        has_none = None in weights  # compares by identity first; arrays as weights make it ambiguous
+    except ValueError:
+        has_none = True
+    missing = next((k for k, w in enumerate(weights) if w is None), None) if has_none else None
+    if missing is not None:
+        u, v = sources[missing], list(G)[int(targets[missing])]
+        key = keys[missing] if multi else None
+        _edge_weight(weight, u, v, G.edges[(u, v, key) if multi else (u, v)], key)
+    src = np.fromiter(map(index.__getitem__, sources), dtype=np.int64, count=len(sources))
+    return src, targets, keys, weights
+

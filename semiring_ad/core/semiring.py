@@ -100,6 +100,11 @@ class Semiring:
     cost : callable, optional
         ``cost(a, b)``: scalar multiply-adds that ``a ⊗ b`` performs;
         :func:`counted` adds it to ``counter.multiply_adds``.
+    lift : callable, optional
+        ``lift(weight, edge)``: the weight as a value of this semiring (the
+        weight itself when it is one already), or ``None`` when it cannot be
+        used.  The public solvers apply it to every edge of a graph; ``None``
+        (the default) takes every weight as it is.
 
     Examples
     --------
@@ -129,6 +134,7 @@ class Semiring:
     guard: Callable[..., None] | None = field(default=None, repr=False)
     star: Callable[[Any], Any] | None = field(default=None, repr=False)
     cost: Callable[[Any, Any], int] | None = field(default=None, repr=False)
+    lift: Callable[[Any, tuple], Any] | None = field(default=None, repr=False)
 
     def sum(self, values: Iterable[Any]) -> Any:
         """⊕ of all ``values`` (the semiring's zero for none), left to right."""

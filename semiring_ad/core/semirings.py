@@ -86,6 +86,34 @@ def path_weight(u: Any, v: Any, data: Any = None) -> frozenset:
     return frozenset({((u, v),)})
 
 
+_NUMBER = (int, float, np.integer, np.floating)
+
+
+def _is_number(w: Any) -> bool:
+    return isinstance(w, _NUMBER) and not isinstance(w, (bool, np.bool_))
+
+
+def _lift_count(w: Any, edge: tuple) -> Any:
+    """Integers are multiplicities; any other real number is not a count: the edge counts once."""
+    if isinstance(w, (int, np.integer)) and not isinstance(w, (bool, np.bool_)):
+        return w
+    return 1 if _is_number(w) else None
+
+
+def _lift_bool(w: Any, edge: tuple) -> Any:
+    """Booleans as they are; a number only says the edge exists."""
+    if isinstance(w, (bool, np.bool_)):
+        return w
+    return True if _is_number(w) else None
+
+
+def _lift_path(w: Any, edge: tuple) -> Any:
+    """Sets of paths as they are; a number stands for the edge itself (:func:`path_weight`)."""
+    if isinstance(w, frozenset):
+        return w
+    return frozenset({(tuple(edge),)}) if _is_number(w) or isinstance(w, bool) else None
+
+
 PLUS_TIMES = Semiring(
     "plus_times",
     operator.add,
@@ -110,9 +138,12 @@ COUNTING = Semiring(
     description="number of paths (with unit weights), exact: Python ints never overflow",
     notation=("+", "×", "0", "1"),
     kernels=Kernels(np.add, np.multiply, np.int64),
+    lift=_lift_count,
 )
 """(+, ×, 0, 1) on exact Python integers; with weight 1 on every edge the
-answer is the number of paths."""
+answer is the number of paths.  Integer weights are multiplicities; the
+solvers read any other numeric weight (a length, a probability) as 1, so a
+weighted graph gives its number of paths."""
 
 MIN_PLUS = Semiring(
     "min_plus",
@@ -167,8 +198,10 @@ OR_AND = Semiring(
     notation=("or", "and", "False", "True"),
     kernels=Kernels(np.logical_or, np.logical_and, np.bool_),
     star=_or_star,
+    lift=_lift_bool,
 )
-"""(or, and, False, True), the Boolean semiring: reachability.  Weights are bools."""
+"""(or, and, False, True), the Boolean semiring: reachability.  Weights are bools;
+the solvers read a numeric weight as True (the edge exists)."""
 
 LOG = Semiring(
     "log",
@@ -224,6 +257,13 @@ def signed_log(x: float) -> tuple[int, float]:
     return (1 if x > 0 else -1, math.log(abs(x)))
 
 
+def _lift_signed_log(w: Any, edge: tuple) -> Any:
+    """(sign, log|x|) pairs as they are; a real number through :func:`signed_log`."""
+    if isinstance(w, tuple) and len(w) == 2:
+        return w
+    return signed_log(float(w)) if _is_number(w) else None
+
+
 SIGNED_LOG = Semiring(
     "signed_log",
     _signed_logaddexp,
@@ -234,9 +274,11 @@ SIGNED_LOG = Semiring(
     notation=("signed logaddexp", "(×, +)", "(0, -inf)", "(1, 0)"),
     equal=_signed_log_equal,
     star=_signed_log_star,
+    lift=_lift_signed_log,
 )
 """PLUS_TIMES on (sign, log|x|) pairs: products of thousands of factors neither
-overflow nor lose their sign.  Convert weights with :func:`signed_log`.  The
+overflow nor lose their sign.  The solvers convert numeric weights with
+:func:`signed_log`.  The
 derivative of the logistic map over 10^4 steps (seed 003) is one example:
 ``log|d l_N / d l_0| / N`` tends to the Lyapunov exponent ln 2."""
 
@@ -273,6 +315,7 @@ def paths_semiring(limit: int | None = PATHS_LIMIT) -> Semiring:
         idempotent=True,
         description="the set of paths itself (the free semiring); weight edges with path_weight",
         notation=("∪", "concat", "{}", "{()}"),
+        lift=_lift_path,
         guard=None if limit is None else PathBudget(limit),
     )
 
@@ -283,7 +326,8 @@ union, ⊗ concatenates each path of the left operand with each of the right.
 ⊗ does not commute, so it checks that products keep path order.  A sweep that
 would store more than 2·10^6 paths + edges raises
 :class:`~semiring_ad.errors.EnumerationLimitError`; :func:`paths_semiring`
-sets another limit."""
+sets another limit.  The solvers read a numeric weight as the edge itself (as
+:func:`path_weight` does)."""
 
 
 def _make_symbolic() -> Semiring:

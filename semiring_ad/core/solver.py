@@ -31,8 +31,10 @@ import numpy as np
 from ..errors import GraphTypeError, NodeNotFoundError, NotADAGError
 from .cyclic import cyclic_path_sum, cyclic_solve
 from .graph import CompiledGraph, WeightSpec, _topological_order, compile_graph
+from .results import NodeValues
 from .semiring import Semiring
 from .semirings import get_semiring
+from .weights import checked_weights
 
 __all__ = [
     "BACKENDS",
@@ -190,11 +192,6 @@ def _positions(cg: CompiledGraph, spec: Any, s: Semiring, role: str) -> dict[int
     return seeds
 
 
-def _as_dict(cg: CompiledGraph, s: Semiring, vals: list) -> dict[Hashable, Any]:
-    zero = s.zero
-    return {v: (zero if x is None else x) for v, x in zip(cg.nodes, vals)}
-
-
 def solve_forward(
     G: nx.DiGraph | CompiledGraph,
     semiring: Semiring | str,
@@ -202,7 +199,7 @@ def solve_forward(
     *,
     weight: WeightSpec = "weight",
     backend: str = "auto",
-) -> dict[Hashable, Any]:
+) -> NodeValues:
     """α(v) for every node: ⊕ over paths from a source of seed ⊗ w(e1) ⊗ … ⊗ w(ek).
 
     Parameters
@@ -221,8 +218,11 @@ def solve_forward(
 
     Returns
     -------
-    dict
-        Every node mapped to α(node); nodes no path reaches map to zero.
+    NodeValues
+        A read-only mapping, every node → α(node), backed by the sweep's
+        value arrays; nodes no path reaches map to the semiring's zero.
+        ``.to_numpy()`` gives the values in topological order (``.nodes``),
+        ``.reached`` says which nodes a path reaches, ``.to_dict()`` copies.
 
     Examples
     --------
@@ -240,11 +240,11 @@ def solve_forward(
     """
     s = get_semiring(semiring)
     try:
-        cg = _compile(G, weight)
+        cg = checked_weights(_compile(G, weight), s)
     except NotADAGError:  # a cycle: solved with the semiring's star (core/cyclic.py), or named
         return cyclic_solve(G, s, sources, "forward", weight=weight)
     vals = sweep(cg, s, _positions(cg, sources, s, "source"), "forward", backend=backend)
-    return _as_dict(cg, s, vals)
+    return NodeValues(cg, vals, s.zero)
 
 
 def solve_backward(
@@ -254,7 +254,7 @@ def solve_backward(
     *,
     weight: WeightSpec = "weight",
     backend: str = "auto",
-) -> dict[Hashable, Any]:
+) -> NodeValues:
     """β(u) for every node: ⊕ over paths to a target of w(e1) ⊗ … ⊗ w(ek) ⊗ seed.
 
     Parameters are as in :func:`solve_forward`, with ``targets`` in place of
@@ -272,11 +272,11 @@ def solve_backward(
     """
     s = get_semiring(semiring)
     try:
-        cg = _compile(G, weight)
+        cg = checked_weights(_compile(G, weight), s)
     except NotADAGError:  # a cycle: solved with the semiring's star (core/cyclic.py), or named
         return cyclic_solve(G, s, targets, "backward", weight=weight)
     vals = sweep(cg, s, _positions(cg, targets, s, "target"), "backward", backend=backend)
-    return _as_dict(cg, s, vals)
+    return NodeValues(cg, vals, s.zero)
 
 
 def _compile(G: Any, weight: WeightSpec) -> CompiledGraph:
@@ -329,7 +329,7 @@ def path_sum(
     """
     s = get_semiring(semiring)
     try:
-        cg = _compile(G, weight)
+        cg = checked_weights(_compile(G, weight), s)
     except NotADAGError:  # a cycle: solved with the semiring's star (core/cyclic.py), or named
         if method == "enumerate":
             raise

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -87,8 +87,8 @@ def run_levels(req: Request, mode: Mode, w: np.ndarray, seeds: Seeds, tag: tuple
     sweep = csr_sweep if mode.plus is np.add and mode.times is np.multiply else level_sweep
     x, rank = sweep(req.prob, req.direction, mode, tag, w, seeds)
     values, reached = mode.decode(x)
-    if reached is None and reach:
-        reached = _reach_by_slot(req, x, mode, rank, seeds.pos)
+    if reached is None and reach:  # unreached slots hold the zero: search only when the flags are asked for
+        reached = partial(_reach_by_slot, req, x, mode, rank, seeds.pos)
     return values, reached, rank[:-1]
 
 
@@ -129,7 +129,7 @@ def run_scipy(req: Request, mode: Mode, w: np.ndarray, seeds: Seeds, tag: tuple,
     b = np.zeros((req.prob.n,) if seeds.k is None else (req.prob.n, seeds.k))
     b[seeds.pos] = seeds.vals
     x = triangular_solve(req.prob, req.direction, tag, w.astype(np.float64, copy=False), b)
-    reached = bfs_reach(req.prob, req.direction, seeds.pos) if reach else None
+    reached = partial(bfs_reach, req.prob, req.direction, seeds.pos) if reach else None  # x is 0 where unreached
     return x, reached, None
 
 
@@ -145,6 +145,7 @@ def run_counting(req: Request, engine: Engine) -> tuple:
     fmode, reach = mode_of(PLUS_TIMES), req.reach_needed
     w_abs, s_abs = np.abs(req.w).astype(np.float64), np.abs(req.seeds.vals).astype(np.float64)
     shadow, reached, slot = engine(req, fmode, w_abs, Seeds(req.seeds.pos, s_abs, req.seeds.k), ("abs",), reach)
+    reached = reached() if callable(reached) else reached
     bound = float(shadow.max(initial=0.0))
     if bound < _FLOAT_EXACT:
         if (req.w < 0).any() or (req.seeds.vals < 0).any():
@@ -172,11 +173,16 @@ def finish(req: Request, values: np.ndarray, reached: np.ndarray | None, slot: n
     if nodes is None:
         return SweepResult(values, reached, slot, req.s.zero)
     n = req.prob.n
-    if reached is None:
-        reached = np.ones(len(values), dtype=bool)
-    dummy = len(values)
-    values = np.concatenate((values, values[:1] if len(values) else np.zeros((1, *values.shape[1:]), values.dtype)))
-    reached = np.append(reached, False)
+    dummy = len(values)  # every node outside the cone reads this slot: the zero, unreached
+    values = np.concatenate((values, np.full((1, *values.shape[1:]), req.s.zero, dtype=values.dtype)))
     index = np.full(req.cg.n_nodes, dummy, dtype=np.int64)
     index[nodes] = np.arange(n) if slot is None else slot
-    return SweepResult(values, reached, index, req.s.zero)
+    if callable(reached):
+        return SweepResult(values, partial(_with_dummy, reached, dummy), index, req.s.zero)
+    return SweepResult(values, _with_dummy(reached, dummy), index, req.s.zero)
+
+
+def _with_dummy(reached: np.ndarray | Callable[[], np.ndarray] | None, dummy: int) -> np.ndarray:
+    """Reached flags by slot with the unreached dummy slot appended."""
+    flags = reached() if callable(reached) else reached
+    return np.append(np.ones(dummy, dtype=bool) if flags is None else flags, False)

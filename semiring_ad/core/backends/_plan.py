@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..graph import CompiledGraph
-from ._schedule import levels_loop, peel_levels
+from ..toposort import PEEL_EDGES, PEEL_ROUNDS, levels_loop, out_csr, peel_levels
 
 __all__ = ["LevelPlan", "Problem", "problem_of", "restrict"]
 
-_PEEL_ROUNDS, _PEEL_EDGES = 16, 1024  # peel at most max(16, m / 1024) levels before calling a graph deep
 _SMALL_PAD = 1024  # extra padded slots tolerated per level before splitting by degree
 _STEP_SLOTS = 800  # one more NumPy step costs about as much as this many padded slots
 
@@ -42,7 +41,7 @@ class Problem:
         In-edge CSR; edges are grouped by target in topological order.
     levels : numpy.ndarray, optional
         Topological levels if already known (else computed on demand, see
-        :mod:`._schedule`).
+        :mod:`semiring_ad.core.toposort`).
     edge_ids, nodes : numpy.ndarray, optional
         For a cone: the original edge index of each edge and the original
         position of each node (None: identity).
@@ -73,7 +72,7 @@ class Problem:
         """Whether the levels are known, computing them only if peeling is cheap (not for deep graphs)."""
         if self._levels is None and not self._deep:
             ptr, dst, _ = self.csr("backward")
-            self._levels = peel_levels(self.in_ptr, ptr, dst, max_rounds=max(_PEEL_ROUNDS, self.m // _PEEL_EDGES))
+            self._levels = peel_levels(self.in_ptr, ptr, dst, max_rounds=max(PEEL_ROUNDS, self.m // PEEL_EDGES))
             self._deep = self._levels is None
         return self._levels is not None
 
@@ -99,11 +98,7 @@ class Problem:
     def _make_outs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self._outs is not None:
             return self._outs()
-        edge = np.argsort(self.in_src, kind="stable")
-        counts = np.bincount(self.in_src, minlength=self.n)
-        ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        dst = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.in_ptr))
-        return ptr, dst[edge], edge
+        return out_csr(self.n, self.in_ptr, self.in_src)
 
     def degree(self, direction: str) -> np.ndarray:
         """In-degree (forward) or out-degree (backward) of every node."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -22,8 +22,11 @@ class SweepResult(Sequence):
     ----------
     values : numpy.ndarray
         Values by storage slot, ``(slots,)`` or ``(slots, k)``.
-    reached : numpy.ndarray or None
-        Reached flag by storage slot (None: all reached).
+    reached : numpy.ndarray, callable or None
+        Reached flag by storage slot (None: all reached), or a function that
+        computes them on first need; a function is passed only when every
+        unreached slot holds the semiring's zero already, so the values and
+        :meth:`to_numpy` never need it.
     index : numpy.ndarray or None
         Storage slot of each position (None: identity).
     zero : object
@@ -39,9 +42,26 @@ class SweepResult(Sequence):
     array([1. , 0. , 2.5])
     """
 
-    def __init__(self, values: np.ndarray, reached: np.ndarray | None, index: np.ndarray | None, zero: Any) -> None:
-        self._values, self._reached, self._index, self._zero = values, reached, index, zero
+    def __init__(self, values: np.ndarray, reached: np.ndarray | Callable[[], np.ndarray] | None,
+                 index: np.ndarray | None, zero: Any) -> None:
+        self._values, self._index, self._zero = values, index, zero
+        self._lazy = reached if callable(reached) else None
+        self._flags = None if callable(reached) else reached
         self._n = len(values) if index is None else len(index)
+
+    @property
+    def _reached(self) -> np.ndarray | None:
+        if self._lazy is not None:
+            self._flags, self._lazy = self._lazy(), None
+        return self._flags
+
+    def value_or_zero(self, i: int) -> Any:
+        """The value at position ``i``, the semiring's zero where unreached (no reachability search needed)."""
+        if self._lazy is None:
+            v = self[i]
+            return self._zero if v is None else v
+        v = self._values[int(i % self._n if self._index is None else self._index[i])]
+        return v.item() if v.ndim == 0 else v.copy()
 
     def __len__(self) -> int:
         return self._n
@@ -63,10 +83,10 @@ class SweepResult(Sequence):
         v = self._values[j]
         return v.item() if v.ndim == 0 else v.copy()
 
-    def _ordered(self) -> tuple[np.ndarray, np.ndarray | None]:
+    def _ordered(self, flags: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         vals = self._values if self._index is None else self._values[self._index]
         reached = None
-        if self._reached is not None:
+        if flags and self._reached is not None:
             reached = self._reached if self._index is None else self._reached[self._index]
         return vals, reached
 
@@ -86,7 +106,7 @@ class SweepResult(Sequence):
 
     def to_numpy(self) -> np.ndarray:
         """Values by position as one array, with the semiring's zero where no seed reaches."""
-        vals, reached = self._ordered()
+        vals, reached = self._ordered(flags=self._lazy is None)
         vals = vals.copy()
         if reached is not None:
             vals[~reached] = self._zero

@@ -1,0 +1,122 @@
+"""Benchmark: sparse Hessians by colouring, Rosenbrock's function.
+
+The public call ``hessian(rosen, sparse=True)(x)``: one scalar trace of a
+Python loop, the OR_AND/nonlinear-interaction sparsity pattern, a greedy
+colouring (3 colours: the Hessian is tridiagonal) and one dual backward sweep
+for all colours, returning a ``scipy.sparse.csr_array``.  Same-run peers:
+
+* ``torch.func.hessian`` of the vectorized torch Rosenbrock (when torch is
+  installed; dense n × n);
+* the library's dense ``hessian(rosen)`` (one dual sweep per input) at a small n.
+
+Every result is checked against ``scipy.optimize.rosen_hess_prod`` (H v for random v).  Times are the
+median of 3 calls (one call when it takes over a second); threads pinned to 1.
+Run ``python benchmarks/bench_sparse.py [scale]``; ``scale`` multiplies the
+large n (10^5).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # pin BLAS/OpenMP threads before NumPy is imported
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import rosen_hess_prod
+
+try:
+    import semiring_ad as sad
+except ModuleNotFoundError:  # run as a script from a source checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import semiring_ad as sad
+
+
+def rosen(x: Any) -> Any:
+    """Rosenbrock's function as a plain Python loop (what a user traces)."""
+    total = 0.0
+    for i in range(len(x) - 1):
+        total = total + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return total
+
+
+def timed(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
+    """Median wall-clock seconds of ``repeats`` calls (a single call if the first takes over a second)."""
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+        if times[0] > 1.0:
+            break
+    return statistics.median(times), out
+
+
+def max_error(H: Any, x: np.ndarray) -> float:
+    """Largest |H v - rosen_hess_prod(x, v)| over two random directions (no dense n × n oracle needed)."""
+    vs = np.random.default_rng(1).standard_normal((2, len(x)))
+    products = [H @ v if sp.issparse(H) else np.asarray(H) @ v for v in vs]
+    return max(float(np.abs(p - rosen_hess_prod(x, v)).max()) for p, v in zip(products, vs))
+
+
+def torch_hessian(n: int) -> Callable[[np.ndarray], Any] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+
+    def f(x: Any) -> Any:
+        return torch.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+    hess = torch.func.hessian(f)
+    return lambda x: hess(torch.from_numpy(x)).numpy()
+
+
+def main(scale: float = 1.0) -> list[dict]:
+    """Print and return the rows: method, n, seconds, colours, max |error| against rosen_hess."""
+    rng = np.random.default_rng(0)
+    big = max(1000, int(1e5 * scale))
+    rows = []
+
+    def add(method: str, n: int, fn: Callable[[np.ndarray], Any]) -> float:
+        x = rng.uniform(-1.5, 1.5, n)
+        seconds, H = timed(lambda: fn(x))
+        colors = getattr(H, "n_colors", "")
+        rows.append({"method": method, "n": n, "seconds": seconds, "colors": colors, "error": max_error(H, x)})
+        return seconds
+
+    ours = sad.hessian(rosen, sparse=True)
+    sparse_1000 = add("hessian(rosen, sparse=True)", 1000, ours)
+    peer = torch_hessian(1000)
+    torch_1000 = add("torch.func.hessian (vectorized torch f, dense)", 1000, peer) if peer else None
+    add("hessian(rosen) dense, one dual sweep per input", 100, sad.hessian(rosen))
+    add("hessian(rosen, sparse=True)", 100, ours)
+    big_seconds = add("hessian(rosen, sparse=True)", big, ours)
+
+    print("| method | n | seconds | colours | max abs error of H v vs rosen_hess_prod |")
+    print("|---|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['method']} | {r['n']:,} | {r['seconds']:.3f} | {r['colors']} | {r['error']:.1e} |")
+    print()
+    if torch_1000 is not None:
+        ratio = torch_1000 / sparse_1000
+        verdict = "met" if ratio >= 10 else "MISSED"
+        print(f"- n = 1000: torch.func.hessian / ours = {ratio:.2f}, target >= 10: {verdict}")
+    else:
+        print("- n = 1000: torch not installed, no ratio")
+    print(f"- n = {big:,}: {big_seconds:.2f} s, target < 1 s: {'met' if big_seconds < 1 else 'MISSED'}")
+    return rows
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0)

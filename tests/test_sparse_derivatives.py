@@ -1,0 +1,132 @@
+"""Sparse Jacobians and Hessians by colouring equal the dense ones and SciPy's Rosenbrock Hessian.
+
+Oracles: the dense ``jacobian``/``hessian`` (different algorithms: one sweep
+per seed), ``scipy.optimize.rosen_hess`` (hand-written), central finite
+differences of the gradient, and the library's OR_AND sweep with dense
+bit-vector seeds for the pattern.  Colour counts are checked against what
+greedy colouring guarantees: at least the most non-zeros in a row, at most
+the column-intersection graph's maximum degree + 1; exactly 3 for a
+tridiagonal Hessian (a band: the lower bound is reached).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import semiring_ad as sad
+from semiring_ad.ad.sparse_derivatives import color_columns, hessian_pattern, jacobian_pattern
+from semiring_ad.core.semirings import OR_AND
+from semiring_ad.core.solver import sweep
+
+scipy_optimize = pytest.importorskip("scipy.optimize")
+
+
+def rosen(x):
+    total = 0.0
+    for i in range(len(x) - 1):
+        total = total + 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return total
+
+
+def check_colors(pattern, colors):
+    P = pattern.toarray()
+    k = int(colors.max()) + 1
+    for row in P:  # columns sharing a row have distinct colours
+        cols = np.flatnonzero(row)
+        assert len(set(colors[cols].tolist())) == len(cols)
+    inter = (P.T.astype(int) @ P.astype(int)) > 0
+    np.fill_diagonal(inter, False)
+    assert P.sum(axis=1).max(initial=0) <= k <= inter.sum(axis=1).max(initial=0) + 1
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 40])
+def test_sparse_rosenbrock_hessian_equals_scipy_and_uses_three_colours(n):
+    x = np.random.default_rng(n).uniform(-2, 2, n)
+    H = sad.hessian(rosen, sparse=True)(x)
+    np.testing.assert_allclose(H.toarray(), scipy_optimize.rosen_hess(x), rtol=1e-12, atol=1e-9)
+    assert H.n_colors == min(n, 3)
+    assert H.nnz == 3 * n - 2
+    check_colors(hessian_pattern(sad.trace(rosen, x)), H.colors)
+
+
+# random sparse functions: sums of products and unary functions of few variables
+TERMS = st.lists(st.tuples(st.sampled_from(["mul", "sin", "exp", "sq", "lin", "div"]),
+                           st.integers(0, 7), st.integers(0, 7)), min_size=1, max_size=12)
+
+
+def make(terms):
+    def f(x):
+        out = []
+        for kind, a, b in terms:
+            if kind == "mul":
+                out.append(x[a] * x[b])
+            elif kind == "sin":
+                out.append(sad.sin(x[a] + x[b]))
+            elif kind == "exp":
+                out.append(sad.exp(0.3 * x[a]) - x[b])
+            elif kind == "sq":
+                out.append((x[a] - 2.0 * x[b]) ** 2)
+            elif kind == "div":
+                out.append(x[a] / (2.0 + x[b] * x[b]))
+            else:
+                out.append(3.0 * x[a] - x[b] / 4.0)
+        return out
+    return f
+
+
+@settings(max_examples=40, deadline=None)
+@given(terms=TERMS, seed=st.integers(0, 100))
+def test_sparse_jacobian_equals_dense_and_the_or_and_pattern(terms, seed):
+    f = make(terms)
+    x = np.random.default_rng(seed).uniform(-1, 1, 8)
+    J = sad.jacobian(f, sparse=True)(x)
+    np.testing.assert_allclose(J.toarray(), sad.jacobian(f)(x), rtol=1e-12, atol=1e-12)
+    g = sad.trace(f, x)
+    seeds = {node: np.eye(8, dtype=bool)[j] for j, node in enumerate(g.inputs)}
+    bits = sweep(g.compiled.with_weights([True] * g.compiled.n_edges), OR_AND, seeds, backend="python")
+    dense = np.array([np.zeros(8, bool) if bits[o] is None else bits[o] for o in g.outputs])
+    np.testing.assert_array_equal(jacobian_pattern(g).toarray(), dense)
+    check_colors(jacobian_pattern(g), J.colors)
+
+
+@settings(max_examples=40, deadline=None)
+@given(terms=TERMS, seed=st.integers(0, 100))
+def test_sparse_hessian_equals_dense_and_finite_differences(terms, seed):
+    parts = make(terms)
+
+    def f(x):
+        return sum(parts(x), 0.0)
+
+    x = np.random.default_rng(seed).uniform(-1, 1, 8)
+    H = sad.hessian(f, sparse=True)(x)
+    dense = sad.hessian(f)(x)
+    np.testing.assert_allclose(H.toarray(), dense, rtol=1e-10, atol=1e-10)
+    grad = sad.grad(f)
+    h = 1e-5
+    fd = np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(8)], axis=1)
+    np.testing.assert_allclose(H.toarray(), fd, rtol=1e-5, atol=1e-5)
+    assert np.all(np.abs(dense[hessian_pattern(sad.trace(f, x)).toarray() == 0]) == 0)  # pattern is conservative
+    check_colors(hessian_pattern(sad.trace(f, x)), H.colors)
+
+
+def test_color_columns_on_a_dense_pattern_needs_one_colour_per_column():
+    import scipy.sparse as sp
+
+    colors = color_columns(sp.csr_array(np.ones((2, 5), dtype=bool)))
+    assert sorted(colors.tolist()) == list(range(5))
+
+
+@pytest.mark.parametrize("name", sorted(sad.PRIMITIVES))
+def test_sparse_hessian_equals_dense_for_every_primitive(name):
+    prim = sad.PRIMITIVES[name]
+
+    def f(x):
+        inner = x[0] * x[1] + 0.1
+        args = (inner,) if prim.arity == 1 else (inner, x[1] * x[2])
+        return sad.apply(name, *args) * x[2]
+
+    x = np.array([0.4, 0.7, 0.9])
+    np.testing.assert_allclose(sad.hessian(f, sparse=True)(x).toarray(), sad.hessian(f)(x), rtol=1e-12, atol=1e-12)
