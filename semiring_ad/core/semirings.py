@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import numpy as np
 
 from ..errors import UnknownSemiringError
 from .pathsets import PATHS_LIMIT, PathBudget
+from .registry import SemiringRegistry
 from .semiring import Kernels, Semiring
 from .stars import _log_star, _max_plus_star, _max_times_star, _min_plus_star, _or_star, _real_star, _signed_log_star
 
@@ -344,52 +344,6 @@ def _make_symbolic() -> Semiring:
         equal=_symbolic_equal,
         star=lambda a: _real_star(a, "symbolic"),
     )
-
-
-class SemiringRegistry(MutableMapping):
-    """Lowercase name -> :class:`Semiring`, in registration order.
-
-    A dict in every way that matters, except that an entry may be registered
-    as a factory (:meth:`register_lazy`) and is built the first time it is
-    read: :data:`SYMBOLIC` needs SymPy, which ``import semiring_ad`` does not
-    load.
-
-    >>> reg = SemiringRegistry({"plus_times": PLUS_TIMES})
-    >>> reg.register_lazy("paths_again", lambda: PATHS)
-    >>> list(reg), reg["paths_again"] is PATHS
-    (['plus_times', 'paths_again'], True)
-    """
-
-    def __init__(self, entries: dict[str, Semiring] | None = None) -> None:
-        self._entries: dict[str, Semiring | Callable[[], Semiring]] = dict(entries or {})
-
-    def register_lazy(self, name: str, factory: Callable[[], Semiring]) -> None:
-        """Register ``factory()`` under ``name``, called on the first read."""
-        self._entries[name] = factory
-
-    def __getitem__(self, name: str) -> Semiring:
-        entry = self._entries[name]
-        if not isinstance(entry, Semiring):
-            entry = self._entries[name] = entry()
-        return entry
-
-    def __setitem__(self, name: str, semiring: Semiring) -> None:
-        self._entries[name] = semiring
-
-    def __delitem__(self, name: str) -> None:
-        del self._entries[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._entries
-
-    def __repr__(self) -> str:
-        return f"SemiringRegistry({', '.join(self._entries)})"
 
 
 SEMIRINGS = SemiringRegistry(
