@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import WeightTypeError
+from ..errors import SemiringADError, WeightTypeError
 from .graph import CompiledGraph
 from .semiring import Semiring
 
@@ -63,7 +63,7 @@ def _refuse_nan(cg: CompiledGraph) -> None:
         try:
             arr = np.fromiter(w, dtype=np.float64, count=len(w))
             bad = np.flatnonzero(np.isnan(arr))
-        except (TypeError, ValueError):  # not all numbers: look at the floats only
+        except (TypeError, ValueError, OverflowError, SemiringADError):  # huge ints, duals: the floats only
             bad = [k for k, x in enumerate(w) if isinstance(x, (float, np.floating)) and x != x]
     if len(bad):
         edge = cg.edges[int(bad[0])]
