@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ..core.modes import ad_mode
 from ..core.solver import sweep
-from ..errors import TraceError
+from ..errors import InputError, TraceError
 from .accumulation import elimination_jacobian
 from .computation import (
     ComputationGraph,
@@ -216,7 +217,7 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
     array([[2.    , 1.    ],
            [0.5403, 0.    ]])
     """
-    nums, tuple_out = _argnums(argnums)
+    mode, (nums, tuple_out) = ad_mode(mode, extra=("auto", "elimination")), _argnums(argnums)
 
     def jac(*args: Any) -> Any:
         g = trace(f, *args, argnums=nums)
@@ -357,7 +358,7 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
 
         pieces = list(grad(v_dot_grad, argnums=nums)(*primals))
     else:
-        raise ValueError(f"method must be 'forward-over-reverse' or 'reverse-over-reverse', got {method!r}")
+        raise InputError(f"method must be 'forward-over-reverse' or 'reverse-over-reverse', got {method!r}")
     return pieces[0] if len(pieces) == 1 else tuple(pieces)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from .._sympy import is_sympy
 from ..core.graph import CompiledGraph
+from ..core.modes import ad_mode
 from ..core.semirings import PLUS_TIMES
 from ..core.solver import sweep
 from ..errors import DomainError, StaleTraceError, TraceError
@@ -335,10 +336,9 @@ def jacobian_of_graph(g: ComputationGraph, mode: str = "auto") -> Any:
 def _jacobian_matrix(g: ComputationGraph, mode: str) -> np.ndarray:
     """The (m, n) Jacobian as an object array of entries."""
     n, m = len(g.inputs), len(g.outputs)
+    mode = ad_mode(mode, extra=("auto",))
     if mode == "auto":
         mode = "forward" if n < m else "reverse"
-    if mode not in ("forward", "reverse"):
-        raise ValueError(f"mode must be 'forward', 'reverse' or 'auto', got {mode!r}")
     J = np.zeros((m, n), dtype=object)
     J[:] = 0.0
     seeds_from, read_at = (g.inputs, g.outputs) if mode == "forward" else (g.outputs, g.inputs)

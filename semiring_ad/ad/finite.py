@@ -54,7 +54,15 @@ def nonfinite(x: Any) -> bool:
 
 
 def _show(args: Any) -> str:
-    return ", ".join(repr(float(a)) if isinstance(a, (float, np.floating)) else repr(a) for a in args)
+    return ", ".join(_one(a) for a in args)
+
+
+def _one(a: Any) -> str:
+    if isinstance(a, (float, np.floating)):
+        return repr(float(a))
+    if isinstance(a, int) and abs(a) > 10**20:  # beyond the float range, 2**1024 has 309 digits
+        return f"<an integer of {len(str(abs(a)))} digits>" if abs(a) < 10**4000 else "<an integer of > 4000 digits>"
+    return repr(a)
 
 
 def value_error(prim: Primitive, args: Any, out: Any) -> DomainError:
@@ -93,7 +101,10 @@ def partial_error(prim: Primitive, args: Any, k: int) -> DomainError:
 
 def check_scalar(prim: Primitive, args: Any, wrt: Any) -> None:
     """Compute ``prim`` at float ``args`` and its partials in ``wrt``; raise the rule's DomainError if one fails."""
-    out = prim.value(FLOAT, *args)  # the guarded FLOAT functions raise their own DomainError
+    try:
+        out = prim.value(FLOAT, *args)  # the guarded FLOAT functions raise their own DomainError
+    except OverflowError as exc:  # an int beyond the float range meets a float: 2**1024 * x
+        raise value_error(prim, args, float("inf")) from exc
     if nonfinite(out):
         raise value_error(prim, args, out)
     for k in wrt:

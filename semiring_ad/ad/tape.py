@@ -112,7 +112,10 @@ class Tape:
             refuse_complex(vals)
             m = namespace_for(vals)
             self.mixed = True
-        out = prim.value(m, *vals)
+        try:
+            out = prim.value(m, *vals)
+        except OverflowError as exc:  # an int beyond the float range meets a float: 2**1024 * x
+            raise value_error(prim, vals, float("inf")) from exc
         if not plain and nonfinite(out):
             raise value_error(prim, vals, out)
         parents, partials, levels = self.parents, self.partials, self.levels

@@ -28,9 +28,10 @@ from typing import Any, Protocol
 import networkx as nx
 import numpy as np
 
-from ..errors import GraphTypeError, NodeNotFoundError, NotADAGError
+from ..errors import GraphTypeError, InputError, NodeNotFoundError, NotADAGError
 from .cyclic import cyclic_path_sum, cyclic_solve
 from .graph import CompiledGraph, WeightSpec, _topological_order, compile_graph
+from .modes import sweep_direction
 from .results import NodeValues
 from .semiring import Semiring
 from .semirings import get_semiring
@@ -139,10 +140,10 @@ def _pick_backend(name: str, cg: CompiledGraph, s: Semiring, seeds: dict[int, An
     try:
         backend = BACKENDS[name]
     except KeyError:
-        raise ValueError(f"unknown backend {name!r}; expected 'auto' or one of {sorted(BACKENDS)}") from None
+        raise InputError(f"unknown backend {name!r}; expected 'auto' or one of {sorted(BACKENDS)}") from None
     if not backend.supports(cg, s, seeds):
         refusal = getattr(backend, "refusal", None)  # a backend may say why, e.g. "the graph is too small"
-        raise ValueError((refusal(cg, s, seeds) if refusal else None) or (
+        raise InputError((refusal(cg, s, seeds) if refusal else None) or (
             f"backend {name!r} cannot solve semiring {s.name!r} with these seeds "
             "(it needs NumPy kernels and array-compatible values); use backend='python' or 'auto'"
         ))
@@ -167,12 +168,11 @@ def sweep(
     seeds = dict(seeds)
     if semiring.guard is not None:  # e.g. PATHS refuses a sweep whose sets of paths would not fit in memory
         semiring.guard(cg, seeds, direction, active)
+    direction = sweep_direction(direction)
     chosen = _pick_backend(backend, cg, semiring, seeds)
     if direction == "forward":
         return chosen.forward(cg, semiring, seeds, active)
-    if direction == "backward":
-        return chosen.backward(cg, semiring, seeds, active)
-    raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}")
+    return chosen.backward(cg, semiring, seeds, active)
 
 
 # -- public solvers ------------------------------------------------------------
@@ -339,8 +339,7 @@ def path_sum(
     if method == "enumerate":
         w = dict(zip(cg.edges, cg.weights))
         return s.sum(s.prod(w[e] for e in p) for p in enumerate_paths(cg, source, target))
-    if method not in ("forward", "backward"):
-        raise ValueError(f"method must be 'forward', 'backward' or 'enumerate', got {method!r}")
+    method = sweep_direction(method, what="method", extra=("enumerate",))
     if i > j:  # the target comes first in topological order: no path
         return s.zero
     active = _cone(cg, i, j)

@@ -33,6 +33,7 @@ import sympy
 from ..ad.computation import ComputationGraph
 from ..ad.tape import Tape, Tracer
 from ..ad.tracing import trace
+from ..core.modes import ad_mode
 from ..core.semirings import SYMBOLIC
 from ..core.solver import sweep
 from ..errors import TraceError
@@ -170,8 +171,7 @@ def _graph(exprs: Any, wrt: Sequence[Any] | None) -> ComputationGraph:
 
 def _path_sums(g: ComputationGraph, mode: str) -> list[list[sympy.Expr]]:
     """The (outputs × inputs) path sums over SYMBOLIC: one sweep per output or per input."""
-    if mode not in ("forward", "reverse"):
-        raise ValueError(f"mode must be 'forward' or 'reverse', got {mode!r}")
+    mode = ad_mode(mode)
     one, zero = SYMBOLIC.one, SYMBOLIC.zero
     J = [[zero] * len(g.inputs) for _ in g.outputs]
     if mode == "reverse":

@@ -36,7 +36,7 @@ from ..core.graph import CompiledGraph, WeightSpec, compile_graph
 from ..core.semiring import Semiring
 from ..core.semirings import COUNTING, MAX_PLUS, OR_AND, PLUS_TIMES
 from ..core.solver import sweep
-from ..errors import GraphTypeError, NodeNotFoundError
+from ..errors import GraphTypeError, InputError, NodeNotFoundError
 
 __all__ = [
     "DominantPath",
@@ -113,7 +113,7 @@ def k_best(k: int) -> Semiring:
     (-1, (('s', 't'),))
     """
     if not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+        raise InputError(f"k must be a positive integer, got {k!r}")
 
     def top(entries: Any) -> tuple[Scored, ...]:
         return tuple(sorted(entries, key=lambda e: (-e[0], e[2]))[:k])

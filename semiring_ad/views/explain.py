@@ -24,7 +24,7 @@ from ..ad.computation import ComputationGraph
 from ..core.graph import WeightSpec, compile_graph
 from ..core.semirings import COUNTING, PLUS_TIMES
 from ..core.solver import enumerate_paths, path_sum
-from ..errors import EnumerationLimitError, GraphTypeError, NodeNotFoundError
+from ..errors import EnumerationLimitError, GraphTypeError, InputError, NodeNotFoundError
 from .analysis import k_best, k_best_weight
 from .format import format_value, latex_value, node_names, output_names, pick_node, plain_value
 
@@ -140,7 +140,7 @@ class Explanation:
         """Render as ``"text"``, ``"markdown"`` or ``"latex"``."""
         renderers = {"text": self.__str__, "markdown": self.to_markdown, "latex": self.to_latex}
         if fmt not in renderers:
-            raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(renderers)}")
+            raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(renderers)}")
         return renderers[fmt]()
 
 

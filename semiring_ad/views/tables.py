@@ -140,7 +140,7 @@ class TraceTable:
         renderers = {"text": self.__str__, "markdown": self.to_markdown, "latex": self.to_latex,
                      "html": self.to_html}
         if fmt not in renderers:
-            raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(renderers)}")
+            raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(renderers)}")
         return renderers[fmt]()
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from ...core.graph import CompiledGraph
 from ...core.linear import Dense
 from ...core.linear_semiring import LINEAR
+from ...core.modes import ad_mode
 from ...core.solver import sweep
 from ...errors import TraceError
 from ..tracing import _normalize_argnums
@@ -251,8 +252,7 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") ->
     array([[0., 2.],
            [2., 0.]])
     """
-    if mode not in ("auto", "forward", "reverse"):
-        raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
+    mode = ad_mode(mode, extra=("auto",))
     nums, tuple_out = _argnums(argnums)
 
     def jac(*args: Any) -> Any:
