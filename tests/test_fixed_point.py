@@ -128,3 +128,28 @@ def test_no_star_where_dg_dx_is_one():
     """g(x, a) = x - (x - a)**3 has the fixed point a with ∂g/∂x = 1: (1 - 1)^-1 does not exist."""
     with pytest.raises(NoStarError, match="plus_times"):
         sad.grad(lambda a: fixed_point(lambda x, a: x - (x - a) ** 3, 2.0, a))(2.0)
+
+
+def test_hessian_and_hvp_replay_the_fixed_point_node():
+    """Bug: replaying a tape looked rows up by name, and a fixed point's row is per call (not in the
+    table), so hessian/hvp of a fixed point raised a bare KeyError.  Oracles: the unrolled iteration's
+    Hessian and the nested grad of the fixed point."""
+    import semiring_ad as sad
+
+    def g(x, a):
+        return a * sad.cos(x)
+
+    def unrolled(a):
+        x = 0.0
+        for _ in range(300):
+            x = g(x, a)
+        return x
+
+    def x_star(a):
+        return sad.fixed_point(g, 0.0, a)
+
+    a = 0.7
+    nested = sad.grad(sad.grad(x_star))(a)
+    assert math.isclose(sad.hessian(x_star)(a), sad.hessian(unrolled)(a), rel_tol=1e-9)
+    assert math.isclose(sad.hessian(x_star)(a), nested, rel_tol=1e-12)
+    assert math.isclose(sad.hvp(x_star, (a,), (2.0,)), 2.0 * nested, rel_tol=1e-12)

@@ -157,6 +157,7 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
     new = Tape.__new__(Tape)
     new.level, new.ops, new.args, new.levels, new.ptr = tape.level, tape.ops, tape.args, tape.levels, tape.ptr
     new.parents, new.labels, new.guards, new.refs = tape.parents, tape.labels, tape.guards, tape.refs
+    new.local = tape.local
     new.finished = True
     new.plain = _plain_constants(tape)
     vals: list[Any] = []
@@ -176,7 +177,7 @@ def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
             if op == "const":
                 vals.append(tape.values[i])
                 continue
-            prim = table[op]
+            prim = tape.local.get(i) or table[op]
             args = [vals[x] if kind == "n" else x for kind, x in spec]
             m = float_ns if plain else namespace_for(args)
             try:

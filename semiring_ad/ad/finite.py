@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import DomainError
 from .namespaces import FLOAT, NUMPY
-from .primitives import PRIMITIVES, Primitive
+from .primitives import Primitive
 
 __all__ = ["RAISE", "check_scalar", "check_tape", "nonfinite", "partial_error", "point_error", "value_error"]
 
@@ -166,4 +166,4 @@ def check_tape(tape: Any) -> None:
         args = [values[x] if kind == "n" else x for kind, x in spec]
         if not all(type(a) in (float, int) for a in args):
             continue
-        check_scalar(PRIMITIVES[op], args, [k for k, (kind, _) in enumerate(spec) if kind == "n"])
+        check_scalar(tape.primitive(i), args, [k for k, (kind, _) in enumerate(spec) if kind == "n"])

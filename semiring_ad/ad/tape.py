@@ -52,8 +52,8 @@ _TIDY_MASK = YOUNG_EVERY - 1
 class Tape:
     """The flat record of one trace.  Node ``i`` has in-edges ``ptr[i]:ptr[i+1]``."""
 
-    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "mixed", "ops", "parents", "partials",
-                 "plain", "ptr", "refs", "values")
+    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "local", "mixed", "ops", "parents",
+                 "partials", "plain", "ptr", "refs", "values")
 
     def __init__(self) -> None:
         self.level = new_level()
@@ -70,9 +70,14 @@ class Tape:
         self.refs: list[tuple] = []  # refs[i] == ("n", i), made once and shared by every use of node i
         self.plain: bool | None = None  # all constants are floats/ints (set by _plain_constants)
         self.mixed = False  # some value is not a float/int (checked as recorded; floats by check_tape)
+        self.local: dict[int, Primitive] = {}  # node -> its row when that row is not in the table (fixed_point)
 
     def __len__(self) -> int:
         return len(self.values)
+
+    def primitive(self, i: int) -> Primitive:
+        """The row node ``i`` was recorded with (a per-call row such as a fixed point's, or the table's)."""
+        return self.local.get(i) or PRIMITIVES[self.ops[i]]
 
     def leaf(self, value: Any, label: str, op: str | None = None) -> Tracer:
         """Record an input (``op=None``) or a constant node."""
@@ -139,6 +144,8 @@ class Tape:
             tidy()  # bound the user's cyclic garbage while the collector is paused
         refs.append(("n", i))
         self.ops.append(prim.name)
+        if PRIMITIVES.get(prim.name) is not prim:
+            self.local[i] = prim
         self.args.append(tuple(spec))
         self.values.append(out)
         levels.append(level)
