@@ -130,3 +130,29 @@ def test_sparse_hessian_equals_dense_for_every_primitive(name):
 
     x = np.array([0.4, 0.7, 0.9])
     np.testing.assert_allclose(sad.hessian(f, sparse=True)(x).toarray(), sad.hessian(f)(x), rtol=1e-12, atol=1e-12)
+
+
+def test_hessian_pattern_classifies_a_new_row_from_its_rules():
+    """Linearity is read off each row's SymPy rules, not a list of names: a registered linear row couples
+    nothing, a registered nonlinear one couples its argument's inputs.  Oracle: the dense Hessian."""
+    from semiring_ad.ad.primitives import PRIMITIVES, Primitive, register_primitive
+
+    rows = [Primitive("triple_test", 1, lambda m, x: 3 * x, (lambda m, x, out: 3,), lambda x: 3 * x, None, "3x."),
+            Primitive("cube_test", 1, lambda m, x: x * x * x, (lambda m, x, out: 3 * x * x,), lambda x: x**3, None,
+                      "x**3.")]
+    for row in rows:
+        register_primitive(row)
+    try:
+        def f(x):
+            return sad.apply("triple_test", x[0] * x[1]) + sad.apply("cube_test", x[2] + x[3]) + sad.apply(
+                "triple_test", x[4])
+
+        x = [0.5, -1.0, 2.0, 0.3, 1.5]
+        pattern = hessian_pattern(sad.trace(f, x)).toarray()
+        dense = np.asarray(sad.hessian(f)(x), dtype=float)
+        assert not np.any((dense != 0) & ~pattern)  # conservative: every non-zero is in the pattern
+        assert not pattern[4].any() and not pattern[:, 4].any()  # the linear row couples nothing
+        assert not pattern[:2, 2:].any() and pattern[2:4, 2:4].all()  # the cube couples x2 and x3 only
+    finally:
+        for row in rows:
+            del PRIMITIVES[row.name]

@@ -7,8 +7,11 @@ One traced graph again answers several questions:
    sets (a sparse bitset per node, so the cost follows the pattern and not
    n × nodes); for a Hessian, the nonlinear interactions of the tape
    (Walther 2008): an operation that is nonlinear in its traced arguments
-   couples every pair of inputs its arguments depend on; ``+``, ``−``,
-   negation and scaling by a constant couple nothing;
+   couples every pair of inputs its arguments depend on.  Which operations
+   are nonlinear in which arguments is read off the primitive table's own
+   SymPy rules (a second partial that is not identically zero), so ``+``,
+   ``−``, negation, scaling by a constant and ``x / c`` couple nothing, and a
+   new row is classified without a list to update;
 2. a **colouring** of the column-intersection graph (columns j and k are
    adjacent when some row has non-zeros in both): networkx's greedy
    colouring (``largest_first``).  For a Hessian that graph is the
@@ -34,6 +37,7 @@ the AD layer next to :mod:`~semiring_ad.ad.api`, which calls it for
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -45,7 +49,8 @@ from .computation import ComputationGraph, _float_compiled, _solve
 from .dispatch import GENERIC
 from .dual import DUAL, Dual
 from .functions import new_level
-from .primitives import get_primitive
+from .namespaces import SYMPY
+from .primitives import Primitive, get_primitive
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -53,8 +58,29 @@ if TYPE_CHECKING:
 __all__ = ["color_columns", "hessian_pattern", "jacobian_pattern", "sparse_hessian_of_graph",
            "sparse_jacobian_of_graph"]
 
-_LINEAR = {"add", "subtract", "negative"}  # linear in every argument
-_LINEAR_IF_ONE = {"multiply"}  # linear when only one argument is traced (a constant factor)
+
+
+@functools.cache
+def _curved_pairs(prim: Primitive) -> frozenset[tuple[int, int]] | None:
+    """The argument pairs (i, j) whose second partial of ``prim`` is not identically zero, read off the
+    row's own SymPy rules (``multiply``: {(0, 1), (1, 0)}; ``add``: none); None when the rules cannot say
+    (then every pair counts: conservative)."""
+    import sympy
+
+    syms = sympy.symbols(f"a0:{prim.arity}", real=True)
+    try:
+        out = prim.value(SYMPY, *syms)
+        firsts = [sympy.sympify(prim.partials[i](SYMPY, *syms, out)) for i in range(prim.arity)]
+        return frozenset((i, j) for i in range(prim.arity) for j in range(prim.arity)
+                         if sympy.diff(firsts[i], syms[j]) != 0)
+    except Exception:  # a rule SymPy cannot differentiate (a per-call row, a step function's kink)
+        return None
+
+
+def _couples(prim: Primitive, traced: list[int]) -> bool:
+    """Whether a node of ``prim`` with these traced argument positions makes second-order interactions."""
+    pairs = _curved_pairs(prim)
+    return pairs is None or any((i, j) in pairs for i in traced for j in traced)
 
 
 def _index_sets(g: ComputationGraph, wanted: list[int]) -> dict[int, frozenset]:
@@ -127,15 +153,13 @@ def hessian_pattern(g: ComputationGraph) -> sp.csr_array:
            [0, 0, 0, 0]])
     """
     t = g.tape
-    ptr, parents, ops, args = t.ptr, t.parents, t.ops, t.args
+    ptr, parents, args = t.ptr, t.parents, t.args
     nonlinear = []
     for v in range(len(t)):
-        op, lo, hi = ops[v], ptr[v], ptr[v + 1]
-        if op is None or lo == hi or op in _LINEAR or (op in _LINEAR_IF_ONE and hi - lo == 1):
+        if ptr[v] == ptr[v + 1]:  # an input or a constant
             continue
-        if op == "divide" and hi - lo == 1 and args[v][0][0] == "n":  # x / c: a constant factor
-            continue
-        nonlinear.append(v)
+        if _couples(t.primitive(v), [k for k, (kind, _) in enumerate(args[v]) if kind == "n"]):
+            nonlinear.append(v)
     sets = _index_sets(g, [parents[k] for v in nonlinear for k in range(ptr[v], ptr[v + 1])])
     coupled = {frozenset().union(*(sets[parents[k]] for k in range(ptr[v], ptr[v + 1]))) for v in nonlinear}
     rows, cols = [], []
