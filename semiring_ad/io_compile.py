@@ -10,9 +10,10 @@ weight arrays.  :meth:`EdgeBuilder.compile` orders the nodes topologically and
 lays the edges out as the solver's CSR arrays.  When the order of first
 appearance (per batch: sources, then targets) is already topological — as it
 is when edges are listed by source or by target in a topological order — no
-sort is needed; otherwise Kahn's algorithm runs over integer arrays
-(iteratively: a 10^6-node chain is one loop).  A cycle is named with
-networkx, on the nodes the sort could not place.
+sort is needed; otherwise the compiler's own topological sort
+(:func:`~semiring_ad.core.toposort.topological_positions`, SciPy's strong
+components) runs over the integer arrays.  A cycle is named with networkx, on
+that error path only.
 
 >>> b = EdgeBuilder(lambda raw, where: [float(w) for w in raw])
 >>> b.add(["b", "a"], ["c", "b"], [2, 3])
@@ -31,36 +32,15 @@ import networkx as nx
 import numpy as np
 
 from .core.graph import CompiledGraph
+from .core.toposort import topological_positions
 from .errors import NotADAGError
 
 __all__ = ["EdgeBuilder", "compile_edges"]
 
 
-def _kahn(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Topological rank of each node (Kahn's algorithm, iterative); -1 for nodes on or after a cycle."""
-    out_order = np.argsort(src, kind="stable")
-    out_ptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n)))).tolist()
-    out_dst = dst[out_order].tolist()
-    indeg = np.bincount(dst, minlength=n).tolist()
-    queue = [v for v in range(n) if indeg[v] == 0]
-    head = 0
-    while head < len(queue):
-        u = queue[head]
-        head += 1
-        for v in out_dst[out_ptr[u] : out_ptr[u + 1]]:
-            indeg[v] -= 1
-            if indeg[v] == 0:
-                queue.append(v)
-    rank = np.full(n, -1, dtype=np.int64)
-    rank[np.asarray(queue, dtype=np.int64)] = np.arange(len(queue), dtype=np.int64)
-    return rank
-
-
-def _cycle_error(nodes: list, src: np.ndarray, dst: np.ndarray, rank: np.ndarray) -> NotADAGError:
-    """The error naming one cycle among the nodes Kahn's algorithm could not place."""
-    left = (rank[src] < 0) & (rank[dst] < 0)
-    H = nx.DiGraph(zip(src[left].tolist(), dst[left].tolist()))
-    cycle = [nodes[u] for u, _ in nx.find_cycle(H)]
+def _cycle_error(nodes: list, src: np.ndarray, dst: np.ndarray) -> NotADAGError:
+    """The error naming one cycle of the edges (networkx, on this error path only)."""
+    cycle = [nodes[u] for u, _ in nx.find_cycle(nx.DiGraph(zip(src.tolist(), dst.tolist())))]
     shown = " -> ".join(map(repr, [*cycle, cycle[0]]))
     return NotADAGError(
         f"expected a directed acyclic graph, but the file has the cycle {shown}; "
@@ -129,9 +109,11 @@ class EdgeBuilder:
                    else list(chain.from_iterable(self.weights)))
         self.src, self.dst, self.weights = [], [], []
         if len(src) and not bool(np.all(src < dst)):  # not listed in topological order: sort
-            rank = _kahn(len(nodes), src, dst)
-            if np.any(rank < 0):
-                raise _cycle_error(nodes, src, dst, rank)
+            by_target = np.argsort(dst, kind="stable")
+            in_ptr = np.concatenate(([0], np.cumsum(np.bincount(dst, minlength=len(nodes))))).astype(np.int64)
+            rank = topological_positions(len(nodes), in_ptr, src[by_target])  # the compiler's own sort
+            if rank is None:
+                raise _cycle_error(nodes, src, dst)
             placed = np.empty_like(rank)
             placed[rank] = np.arange(len(nodes), dtype=np.int64)
             nodes = [nodes[i] for i in placed.tolist()]
