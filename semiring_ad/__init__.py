@@ -113,6 +113,7 @@ from .errors import (
 )
 from .views import Drawing, Explanation, PathTerm, TraceRow, TraceTable, draw, explain, to_dot, trace_table
 from .views.analysis import DominantPath, dominant_paths, jacobian_sparsity, k_best, path_counts
+from .views.array_tables import ArrayTable
 
 globals().pop("verify")
 
@@ -297,6 +298,7 @@ __all__ = [
     "trace_table",
     "TraceTable",
     "TraceRow",
+    "ArrayTable",
     "explain",
     "Explanation",
     "PathTerm",

@@ -3,7 +3,9 @@
 This module owns the content of the picture of a graph, whatever renders it:
 :func:`scene` labels nodes by name, operation and value, edges by their local
 partial ∂v/∂u, optionally adds each node's tangent (a forward sweep) or
-adjoint (a backward sweep), and marks highlighted paths.  :func:`to_dot`
+adjoint (a backward sweep), and marks highlighted paths.  An array trace's
+nodes show their shape and its edges the kind of their linear map and its
+shapes (:mod:`semiring_ad.views.maps`).  :func:`to_dot`
 writes that scene as DOT (no graphviz/pydot dependency; every label is quoted
 and escaped).  :mod:`semiring_ad.views.figure` draws the same scene with
 matplotlib, and :mod:`semiring_ad.views.drawing` picks a renderer.
@@ -18,13 +20,15 @@ from typing import Any
 
 import networkx as nx
 
+from ..ad.arrays.api import ArrayGraph
 from ..ad.computation import ComputationGraph
 from ..core.graph import WeightSpec
 from ..core.semirings import PLUS_TIMES
 from ..core.solver import solve_backward, solve_forward
-from ..errors import GraphTypeError
+from ..errors import GraphTypeError, InputError
 from .explain import Explanation
-from .format import format_value, node_names, seed_map
+from .format import array_node_names, format_value, node_names, seed_map
+from .maps import shape_text
 
 __all__ = ["Scene", "dot_text", "quote", "scene", "to_dot"]
 
@@ -53,17 +57,27 @@ def _nx_view(graph: Any) -> tuple[nx.DiGraph, dict[Hashable, list[str]]]:
         G, names = graph.to_networkx(), node_names(graph)
         lines = {v: [f"{names[v]}  {d['op']}", format_value(d["value"])] for v, d in G.nodes(data=True)}
         return G, lines
+    if isinstance(graph, ArrayGraph):
+        G, names = graph.to_networkx(), array_node_names(graph)
+        lines = {v: [f"{names[v]}  {d['op'] or 'input'}", f"shape {shape_text(d['shape'])}"]
+                 for v, d in G.nodes(data=True)}
+        lines[graph.output][0] += "  (f)"
+        return G, lines
     if isinstance(graph, nx.DiGraph):
         lines = {}
         for v, d in graph.nodes(data=True):
             first = f"{v}  {d['op']}" if "op" in d else str(v)
             lines[v] = [first] + ([format_value(d["value"])] if "value" in d else [])
         return graph, lines
-    raise GraphTypeError(f"to_dot needs a ComputationGraph or a networkx DiGraph, got {type(graph).__name__}")
+    raise GraphTypeError(f"to_dot needs a ComputationGraph, an ArrayGraph or a networkx DiGraph, "
+                         f"got {type(graph).__name__}")
 
 
 def _annotate(graph: Any, lines: dict, tangents: Any, adjoints: Any, weight: WeightSpec) -> None:
     """Append ``v̇ = …`` (forward sweep) and ``v̄ = …`` (backward sweep) to the node labels."""
+    if isinstance(graph, ArrayGraph) and (tangents is not None or adjoints is not None):
+        raise InputError("tangents= and adjoints= label the nodes of a scalar trace; an array trace's tangents and "
+                         "adjoints are arrays: compute them with semiring_ad.arrays.jvp / vjp")
     for spec, mark, solve, role in ((tangents, "\u0307", solve_forward, "input"),
                                     (adjoints, "\u0304", solve_backward, "output")):
         if spec is None:
@@ -105,7 +119,7 @@ class Scene:
 
 
 def scene(
-    graph: ComputationGraph | nx.DiGraph,
+    graph: ComputationGraph | ArrayGraph | nx.DiGraph,
     *,
     weight: WeightSpec = "weight",
     tangents: Any = None,
@@ -122,7 +136,7 @@ def scene(
     _annotate(graph, lines, tangents, adjoints, weight)
     marked = _marked_edges(highlight)
     edges = G.edges(keys=True, data=True) if G.is_multigraph() else ((u, v, None, d) for u, v, d in G.edges(data=True))
-    spec = "weight" if isinstance(graph, ComputationGraph) else weight
+    spec = "weight" if isinstance(graph, (ComputationGraph, ArrayGraph)) else weight
     shown = []
     for u, v, key, data in edges:
         hot = (u, v) in marked or (key is not None and (u, v, key) in marked)
@@ -131,7 +145,7 @@ def scene(
 
 
 def to_dot(
-    graph: ComputationGraph | nx.DiGraph,
+    graph: ComputationGraph | ArrayGraph | nx.DiGraph,
     *,
     weight: WeightSpec = "weight",
     tangents: Any = None,
@@ -144,9 +158,11 @@ def to_dot(
 
     Parameters
     ----------
-    graph : ComputationGraph or networkx.DiGraph
+    graph : ComputationGraph, ArrayGraph or networkx.DiGraph
         Nodes are labelled with their name, operation and value (node
-        attributes ``op``/``value`` of a DiGraph, if any); edges with their weight.
+        attributes ``op``/``value`` of a DiGraph, if any; an array trace's
+        nodes with their shape); edges with their weight (an array trace's
+        with the kind of its linear map and its shapes, ``W· 3 → 2``).
     weight : str or callable
         Edge weights of a DiGraph (a trace's are its partials).
     tangents : input or seed vector, optional

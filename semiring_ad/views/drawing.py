@@ -10,12 +10,15 @@ from the file's suffix.
 
 This module also gives a traced graph its picture in Jupyter: it attaches
 ``_repr_svg_``/``_repr_png_`` to
-:class:`~semiring_ad.ad.computation.ComputationGraph` when imported (the AD
-layer never imports a view).
+:class:`~semiring_ad.ad.computation.ComputationGraph`, and ``_repr_html_``
+(the drawing above the trace table) to
+:class:`~semiring_ad.ad.arrays.api.ArrayGraph`, when imported (the AD layer
+never imports a view).
 """
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import shutil
 import subprocess
@@ -25,9 +28,11 @@ from typing import Any
 
 import networkx as nx
 
+from ..ad.arrays.api import ArrayGraph
 from ..ad.computation import ComputationGraph
 from ..core.graph import WeightSpec
 from ..errors import InputError, MissingDependencyError, SemiringADError
+from .array_tables import array_trace_table
 from .dot import Scene, dot_text, scene
 from .figure import RANKDIRS, figure
 
@@ -166,7 +171,7 @@ def _engine(engine: str) -> str:
 
 
 def draw(
-    graph: ComputationGraph | nx.DiGraph,
+    graph: ComputationGraph | ArrayGraph | nx.DiGraph,
     path: str | Path | None = None,
     *,
     weight: WeightSpec = "weight",
@@ -219,11 +224,13 @@ def draw(
     return picture
 
 
-def _size(graph: ComputationGraph | nx.DiGraph) -> int:
-    return graph.n_nodes if isinstance(graph, ComputationGraph) else len(graph)
+def _size(graph: ComputationGraph | ArrayGraph | nx.DiGraph) -> int:
+    return graph.n_nodes if isinstance(graph, (ComputationGraph, ArrayGraph)) else len(graph)
 
 
-def svg_or_none(graph: ComputationGraph | nx.DiGraph, *, max_nodes: int = MAX_NODES, **options: Any) -> str | None:
+def svg_or_none(
+    graph: ComputationGraph | ArrayGraph | nx.DiGraph, *, max_nodes: int = MAX_NODES, **options: Any
+) -> str | None:
     """SVG text of the drawing if Graphviz's ``dot`` is installed, else ``None`` (the body of ``_repr_svg_``).
 
     Graphs with more than ``max_nodes`` nodes also give ``None``, so that
@@ -235,7 +242,7 @@ def svg_or_none(graph: ComputationGraph | nx.DiGraph, *, max_nodes: int = MAX_NO
     return draw(graph, engine="graphviz", **options).to_svg()
 
 
-def _png_or_none(graph: ComputationGraph, max_nodes: int = MAX_NODES) -> bytes | None:
+def _png_or_none(graph: ComputationGraph | ArrayGraph, max_nodes: int = MAX_NODES) -> bytes | None:
     """PNG bytes from matplotlib when Graphviz is missing (its SVG is shown otherwise), else ``None``."""
     if shutil.which("dot") or not _has_matplotlib() or _size(graph) > max_nodes:
         return None
@@ -255,3 +262,22 @@ def _repr_png_(self: ComputationGraph) -> bytes | None:
 # The graph lives in the AD layer, which never imports a view: the view attaches its Jupyter drawing.
 ComputationGraph._repr_svg_ = _repr_svg_  # type: ignore[attr-defined]
 ComputationGraph._repr_png_ = _repr_png_  # type: ignore[attr-defined]
+
+
+def array_graph_html(graph: ArrayGraph, max_nodes: int = MAX_NODES) -> str:
+    """An array trace for Jupyter: its drawing (Graphviz SVG, else a matplotlib PNG) above its trace table.
+
+    Past ``max_nodes`` nodes, or with neither Graphviz nor matplotlib, the table alone.
+    """
+    picture = ""
+    svg = svg_or_none(graph, max_nodes=max_nodes)
+    if svg is not None:
+        picture = svg[svg.find("<svg"):]  # drop the XML prologue: the SVG goes inline
+    else:
+        png = _png_or_none(graph, max_nodes)
+        if png is not None:
+            picture = f'<img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}"/>'
+    return f"<div>{picture}{array_trace_table(graph).to_html()}</div>"
+
+
+ArrayGraph._repr_html_ = array_graph_html  # type: ignore[attr-defined]

@@ -7,7 +7,11 @@ Reps's ``∂f/∂x = 1·40 + 1·5·23 = 155``.  The numbers come from the core:
 them, PLUS_TIMES sums them; with ``top=k`` the :func:`~semiring_ad.views.analysis.k_best`
 semiring finds the ``k`` paths of largest ``|product|`` in one sweep, without
 enumerating.  Explanations render as text, Markdown and LaTeX (Jupyter shows
-the LaTeX).  It works on traced graphs and on plain networkx DiGraphs.
+the LaTeX).  It works on traced graphs, on array traces and on plain networkx
+DiGraphs.  On an array trace the factors are the edges' linear maps, named by
+kind (``W· then diag``), and products and total are taken in
+:data:`~semiring_ad.core.linear_semiring.LINEAR`: the total is the Jacobian, as
+a map (shown by its entries when small).
 """
 
 from __future__ import annotations
@@ -20,15 +24,21 @@ from typing import Any
 import networkx as nx
 
 from .._sympy import is_sympy
+from ..ad.arrays.api import ArrayGraph
 from ..ad.computation import ComputationGraph
 from ..core.graph import WeightSpec, compile_graph
+from ..core.linear import LinearMap
+from ..core.linear_semiring import LINEAR
+from ..core.semiring import Semiring
 from ..core.semirings import COUNTING, PLUS_TIMES
 from ..core.solver import enumerate_paths, path_sum
 from ..errors import EnumerationLimitError, GraphTypeError, InputError, NodeNotFoundError
 from .analysis import k_best, k_best_weight
-from .format import format_value, latex_value, node_names, output_names, pick_node, plain_value
+from .array_tables import SHOWN, value_text
+from .format import array_node_names, format_value, latex_value, node_names, output_names, pick_node, plain_value
+from .maps import map_kind, shape_text
 
-__all__ = ["Explanation", "PathTerm", "explain"]
+__all__ = ["Explanation", "PathTerm", "explain", "shown"]
 
 
 @dataclass(frozen=True)
@@ -43,15 +53,42 @@ class PathTerm:
 
     def text(self) -> str:
         """``1·5·23`` (``1`` for the empty path)."""
-        return "·".join(_factor(w) for w in self.factors) or "1"
+        return _join(self.factors, "·", " then ").join(_factor(w) for w in self.factors) or "1"
 
     def latex(self) -> str:
         r"""``1 \cdot 5 \cdot 23``."""
-        return r" \cdot ".join(_factor(w, latex=True) for w in self.factors) or "1"
+        glue = _join(self.factors, r" \cdot ", r" \text{ then } ")
+        return glue.join(_factor(w, latex=True) for w in self.factors) or "1"
+
+
+def _join(factors: tuple, times: str, then: str) -> str:
+    """Numbers multiply (``1·5·23``); linear maps compose in path order (``W· then diag``)."""
+    return then if any(isinstance(w, LinearMap) for w in factors) else times
+
+
+def shown(value: Any, latex: bool = False) -> str:
+    """A product or total as text: a linear map by its Jacobian's entries when small, else its shapes.
+
+    >>> import numpy as np
+    >>> from semiring_ad.core.linear import Diagonal
+    >>> shown(Diagonal(np.array([2.0, 3.0]), (2,))), shown(Diagonal(np.ones(3), (3,)))
+    ('[[2, 0], [0, 3]]', 'Jacobian 3×3')
+    """
+    if not isinstance(value, LinearMap):
+        return latex_value(value) if latex else format_value(value)
+    if value.in_shape is None or value.out_shape is None:
+        text = map_kind(value)
+    elif value.in_size * value.out_size <= SHOWN:
+        text = value_text(value.to_dense().reshape(value.out_shape + value.in_shape))
+    else:
+        text = f"Jacobian {shape_text(value.out_shape + value.in_shape)}"
+    return rf"\text{{{text}}}" if latex else text
 
 
 def _factor(w: Any, latex: bool = False) -> str:
-    """A factor, parenthesized when negative or a sum."""
+    """A factor, parenthesized when negative or a sum; a linear map by its kind."""
+    if isinstance(w, LinearMap):
+        return rf"\text{{{map_kind(w)}}}" if latex else map_kind(w)
     shown = latex_value(w) if latex else format_value(w)
     needs = (isinstance(w, numbers.Real) and w < 0) or (is_sympy(w) and (w.is_Add or
                                                                                           shown.startswith("-")))
@@ -96,10 +133,12 @@ class Explanation:
     def equation(self, latex: bool = False) -> str:
         """``∂f/∂x = 1·40 + 1·5·23 = 155``; with missing paths ``+ …`` names how many."""
         terms = [t.latex() if latex else t.text() for t in self.terms]
+        if isinstance(self.total, LinearMap) and len(terms) > 1:  # each path is a composition: bracket it
+            terms = [rf"\left({t}\right)" if latex else f"({t})" for t in terms]
         missing = self.n_paths - len(self.terms)
         if missing:
             terms.append(rf"\dots_{{({missing}\ \text{{more}})}}" if latex else f"… ({missing} more)")
-        total = latex_value(self.total) if latex else format_value(self.total)
+        total = shown(self.total, latex)
         if not terms:
             return f"{self.lhs(latex)} = {total}"
         return f"{self.lhs(latex)} = {' + '.join(terms)} = {total}"
@@ -112,7 +151,7 @@ class Explanation:
     def __str__(self) -> str:
         routes = [" → ".join(t.names) for t in self.terms]
         factors = [t.text() for t in self.terms]
-        products = [format_value(t.product) for t in self.terms]
+        products = [shown(t.product) for t in self.terms]
         w1, w2, w3 = (max(map(len, col), default=0) for col in (routes, factors, products))
         lines = [self._heading()]
         lines += [f"  {r:<{w1}}  {f:<{w2}}  = {p:>{w3}}" for r, f, p in zip(routes, factors, products, strict=True)]
@@ -121,7 +160,7 @@ class Explanation:
     def to_markdown(self) -> str:
         """A Markdown table of the paths, then the equation."""
         lines = [f"**{self._heading()}**", "", "| path | factors | product |", "|:---|:---|---:|"]
-        lines += [f"| {' → '.join(t.names)} | {t.text()} | {format_value(t.product)} |" for t in self.terms]
+        lines += [f"| {' → '.join(t.names)} | {t.text()} | {shown(t.product)} |" for t in self.terms]
         return "\n".join([*lines, "", f"`{self.equation()}`"])
 
     def to_latex(self) -> str:
@@ -160,6 +199,11 @@ def _setup(graph: Any, wrt: Any, output: Any, weight: WeightSpec) -> tuple[nx.Di
         source = pick_node(graph.inputs, wrt, names, "input")
         target = pick_node(graph.outputs, output, outs, "output")
         return graph.to_networkx(), source, target, names, outs[target], "weight"
+    if isinstance(graph, ArrayGraph):
+        names = array_node_names(graph)
+        source = pick_node(graph.inputs, wrt, names, "input")
+        target = pick_node([graph.output], output, {graph.output: "f"}, "output")
+        return graph.to_networkx(), source, target, names, "f", "weight"
     if isinstance(graph, nx.DiGraph):
         names = {v: str(v) for v in graph}
         if wrt not in graph:
@@ -172,11 +216,12 @@ def _setup(graph: Any, wrt: Any, output: Any, weight: WeightSpec) -> tuple[nx.Di
         elif output not in graph:
             raise NodeNotFoundError(f"output={output!r} is not a node of the graph; pass the target node")
         return graph, wrt, output, names, str(output), weight
-    raise GraphTypeError(f"explain needs a ComputationGraph or a networkx DiGraph, got {type(graph).__name__}")
+    raise GraphTypeError(f"explain needs a ComputationGraph, an ArrayGraph or a networkx DiGraph, "
+                         f"got {type(graph).__name__}")
 
 
 def explain(
-    graph: ComputationGraph | nx.DiGraph,
+    graph: ComputationGraph | ArrayGraph | nx.DiGraph,
     wrt: Any = None,
     output: Any = None,
     *,
@@ -188,8 +233,10 @@ def explain(
 
     Parameters
     ----------
-    graph : ComputationGraph or networkx.DiGraph
-        A trace (edge weights are the local partials) or any weighted DAG.
+    graph : ComputationGraph, ArrayGraph or networkx.DiGraph
+        A trace (edge weights are the local partials), an array trace (edge
+        weights are linear maps; products and the total are maps in
+        ``LINEAR``) or any weighted DAG.
     wrt : node or name
         The input (a traced graph's input node id or label; a DiGraph's node).
         Optional for a trace with one input.
@@ -226,9 +273,13 @@ def explain(
     '∂f/∂y = 8·23 + … (2 more) = 459'
     """
     H, source, target, names, target_name, spec = _setup(graph, wrt, output, weight)
+    semiring = LINEAR if isinstance(graph, ArrayGraph) else PLUS_TIMES
     cg = compile_graph(H, spec)
     n_paths = path_sum(cg.with_weights([1] * cg.n_edges), COUNTING, source, target)
-    total = path_sum(cg, PLUS_TIMES, source, target)
+    total = path_sum(cg, semiring, source, target)
+    if top is not None and semiring is LINEAR:
+        raise InputError("top= ranks paths by |product|, which a linear map does not have; list all the paths of "
+                         "an array trace (there are few: one node per array operation) or raise limit")
     if top is None:
         if n_paths > limit:
             raise EnumerationLimitError(
@@ -241,10 +292,10 @@ def explain(
         kb = cg.with_weights([k_best_weight(w, k) for k, w in enumerate(cg.weights)])
         best = path_sum(kb, k_best(top), source, target)
         paths = [(tuple(cg.edges[k] for k in entry.path), [cg.weights[k] for k in entry.path]) for entry in best]
-    terms = tuple(_term(edges, factors, source, names) for edges, factors in paths)
+    terms = tuple(_term(edges, factors, source, names, semiring) for edges, factors in paths)
     return Explanation(source, target, names[source], target_name, terms, total, int(n_paths), top)
 
 
-def _term(edges: tuple, factors: list, source: Hashable, names: dict) -> PathTerm:
+def _term(edges: tuple, factors: list, source: Hashable, names: dict, semiring: Semiring) -> PathTerm:
     nodes = (source, *(e[1] for e in edges))
-    return PathTerm(nodes, tuple(names[v] for v in nodes), tuple(edges), tuple(factors), PLUS_TIMES.prod(factors))
+    return PathTerm(nodes, tuple(names[v] for v in nodes), tuple(edges), tuple(factors), semiring.prod(factors))

@@ -20,11 +20,15 @@ from typing import Any
 import numpy as np
 
 from .._sympy import is_sympy
+from ..ad.arrays.api import ArrayGraph
 from ..ad.computation import ComputationGraph
+from ..core.linear import LinearMap
 from ..core.semirings import PLUS_TIMES
 from ..errors import NodeNotFoundError, TraceError
+from .maps import map_label
 
 __all__ = [
+    "array_node_names",
     "baydin_indices",
     "format_value",
     "latex_value",
@@ -78,6 +82,8 @@ def format_value(value: Any, digits: int = 6) -> str:
         return f"{x:.{digits}g}" if math.isfinite(x) or math.isnan(x) else ("inf" if x > 0 else "-inf")
     if is_sympy(value):
         return _printers()[1].doprint(value)
+    if isinstance(value, LinearMap):
+        return map_label(value)
     return str(value)
 
 
@@ -148,6 +154,23 @@ def node_names(g: ComputationGraph) -> dict[int, str]:
     {0: 'x1', 1: 'x2', 2: 'v_1'}
     """
     return dict(enumerate(g.labels()))
+
+
+def array_node_names(g: ArrayGraph) -> dict[int, str]:
+    """Display names of an array trace's nodes: inputs by their label, the others ``v_1, v_2, …`` in tape order.
+
+    >>> import numpy as np, semiring_ad as sad
+    >>> array_node_names(sad.arrays.trace_arrays(lambda x: np.tanh(x).sum(), np.ones(3)))
+    {0: 'x', 1: 'v_1', 2: 'v_2'}
+    """
+    names, k = {}, 0
+    for i, (op, label) in enumerate(zip(g.tape.ops, g.tape.labels, strict=True)):
+        if op is None:
+            names[i] = label or f"x{i}"
+        else:
+            k += 1
+            names[i] = f"v_{k}"
+    return names
 
 
 def output_names(g: ComputationGraph) -> dict[int, str]:

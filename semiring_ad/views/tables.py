@@ -24,10 +24,12 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..ad.arrays.api import ArrayGraph
 from ..ad.computation import ComputationGraph
 from ..errors import InputError, TraceError
+from .array_tables import ArrayTable, array_trace_table
 from .format import (
     format_value,
     latex_value,
@@ -37,9 +39,6 @@ from .format import (
     text_width,
 )
 from .formulas import BAR, DOT, TraceRow, TraceSymbols, adjoint_rows, primal_rows, tangent_rows
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["TraceRow", "TraceTable", "trace_table"]
 
@@ -161,24 +160,28 @@ def _titled(mode: str, sym: TraceSymbols, rows: list[TraceRow], seeds: dict[int,
 
 
 def trace_table(
-    graph: ComputationGraph,
-    mode: str = "forward",
+    graph: ComputationGraph | ArrayGraph,
+    mode: str | None = None,
     *,
     wrt: Any = None,
     tangent: Any = None,
     output: Any = None,
     cotangent: Any = None,
-) -> TraceTable:
+) -> TraceTable | ArrayTable:
     """The primal, tangent or adjoint trace of a traced computation.
 
     Parameters
     ----------
-    graph : ComputationGraph
-        A trace (:func:`~semiring_ad.ad.tracing.trace`, or a parsed expression at a point).
-    mode : {"forward", "reverse", "primal"}
-        ``"primal"``: values; ``"forward"``: tangents (one forward sweep);
-        ``"reverse"`` (or ``"backward"``, the solvers' word): adjoints with
-        every accumulation step (one backward sweep).
+    graph : ComputationGraph or ArrayGraph
+        A trace (:func:`~semiring_ad.ad.tracing.trace`, or a parsed expression at a point),
+        or an array trace (:func:`semiring_ad.arrays.trace_arrays`: one row per
+        array operation with its shape, see
+        :func:`~semiring_ad.views.array_tables.array_trace_table`).
+    mode : {"forward", "reverse", "primal"}, optional
+        ``"primal"``: values; ``"forward"`` (the default for a scalar trace):
+        tangents (one forward sweep); ``"reverse"`` (or ``"backward"``, the
+        solvers' word): adjoints with every accumulation step (one backward
+        sweep).  An array trace has a primal table only (its default).
     wrt, tangent : optional
         Forward mode's seed: an input (node id or name; seed 1), or a tangent
         vector (sequence aligned with ``graph.inputs``, or ``{input: value}``).
@@ -189,7 +192,7 @@ def trace_table(
 
     Returns
     -------
-    TraceTable
+    TraceTable or ArrayTable
 
     Raises
     ------
@@ -221,10 +224,13 @@ def trace_table(
     >>> [round(r.value, 3) for r in trace_table(g, "reverse") if r.section == "outputs"]
     [5.5, 1.716]
     """
+    if isinstance(graph, ArrayGraph):
+        return array_trace_table(graph, "primal" if mode is None else mode)
     if not isinstance(graph, ComputationGraph):
-        raise TraceError(f"trace tables need a ComputationGraph (from trace or a parsed expression), "
+        raise TraceError(f"trace tables need a ComputationGraph (from trace or a parsed expression) or an "
+                         f"ArrayGraph (from semiring_ad.arrays.trace_arrays), "
                          f"got {type(graph).__name__}")
-    mode = {"backward": "reverse"}.get(mode, mode) if isinstance(mode, str) else mode
+    mode = "forward" if mode is None else {"backward": "reverse"}.get(mode, mode) if isinstance(mode, str) else mode
     sym = TraceSymbols(graph)
     if mode == "primal":
         return TraceTable(mode, _TITLES[mode], tuple(primal_rows(sym)))
