@@ -199,3 +199,20 @@ SAMPLES = [  # (map, the label a reader expects)
 def test_map_labels(m, expected):
     assert map_label(m) == expected
     assert sad.views.format_value(m) == expected
+
+
+def test_inputs_inside_containers_are_named_by_their_path():
+    params = {"layers": [{"W": RNG.normal(size=(2, 3)), "b": RNG.normal(size=2)}, {"W": RNG.normal(size=(1, 2))}],
+              "scale": 2.0}
+
+    def f(p):
+        h = np.tanh(p["layers"][0]["W"] @ np.ones(3) + p["layers"][0]["b"])
+        return (p["layers"][1]["W"] @ h).sum() * p["scale"]
+
+    g = sad.arrays.trace_arrays(f, params)
+    names = sad.views.format.array_node_names(g)
+    paths = [names[i] for i in g.inputs]
+    assert len(set(paths)) == len(paths) == 4
+    for i, path in zip(g.inputs, paths, strict=True):
+        assert path.startswith("x[")
+        np.testing.assert_array_equal(np.asarray(eval(path, {"x": params})), g.tape.values[i])

@@ -21,6 +21,7 @@ import numpy as np
 
 from .._sympy import is_sympy
 from ..ad.arrays.api import ArrayGraph
+from ..ad.arrays.pytree import n_leaves, unflatten
 from ..ad.computation import ComputationGraph
 from ..core.linear import LinearMap
 from ..core.semirings import PLUS_TIMES
@@ -156,12 +157,31 @@ def node_names(g: ComputationGraph) -> dict[int, str]:
     return dict(enumerate(g.labels()))
 
 
+def _leaf_paths(tree: Any, base: str) -> list[str]:
+    """``base['W1']``, ``base[0]``, ...: the path to each leaf of a pytree, in leaf order (JAX's key paths)."""
+    n = n_leaves(tree)
+    paths: list[str] = [""] * n
+    stack = [(unflatten(tree, list(range(n))), base)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}[{k!r}]") for k, v in node.items())
+        elif type(node) in (list, tuple):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+        else:
+            paths[node] = path
+    return paths
+
+
 def array_node_names(g: ArrayGraph) -> dict[int, str]:
-    """Display names of an array trace's nodes: inputs by their label, the others ``v_1, v_2, …`` in tape order.
+    """Display names of an array trace's nodes: inputs by their path in the arguments, the others ``v_1, v_2, …``.
 
     >>> import numpy as np, semiring_ad as sad
     >>> array_node_names(sad.arrays.trace_arrays(lambda x: np.tanh(x).sum(), np.ones(3)))
     {0: 'x', 1: 'v_1', 2: 'v_2'}
+    >>> g = sad.arrays.trace_arrays(lambda p: (p["W"] @ p["b"]).sum(), {"W": np.ones((2, 2)), "b": np.ones(2)})
+    >>> [array_node_names(g)[i] for i in g.inputs]
+    ["x['W']", "x['b']"]
     """
     names, k = {}, 0
     for i, (op, label) in enumerate(zip(g.tape.ops, g.tape.labels, strict=True)):
@@ -170,6 +190,14 @@ def array_node_names(g: ArrayGraph) -> dict[int, str]:
         else:
             k += 1
             names[i] = f"v_{k}"
+    start = 0
+    for tree in g.trees:  # leaves of containers: their key paths instead of a running index
+        n = n_leaves(tree)
+        if tree is not None:
+            nodes = g.inputs[start:start + n]
+            base = names[nodes[0]].split("[")[0]
+            names.update(zip(nodes, _leaf_paths(tree, base), strict=True))
+        start += n
     return names
 
 
