@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import inspect
+import unicodedata
 
 import networkx as nx
 import numpy as np
@@ -80,9 +81,53 @@ def test_table_arguments_name_the_parents_and_their_maps(mlp):
         assert [a.split(":")[0] for a in row.arguments] == [rows[p].name for p in parents]
 
 
-def test_trace_table_of_an_array_trace_is_primal_only(mlp):
-    with pytest.raises(InputError, match="primal"):
-        sad.trace_table(mlp, "reverse")
+def _central_gradient(f, args, h=1e-6):
+    """Central differences of f(*args) for every element of every argument."""
+    grads = []
+    for k, a in enumerate(args):
+        g = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            shifted = []
+            for s in (h, -h):
+                b = a.copy()
+                b[idx] += s
+                shifted.append(f(*args[:k], b, *args[k + 1:]))
+            g[idx] = (shifted[0] - shifted[1]) / (2 * h)
+        grads.append(g)
+    return grads
+
+
+def test_adjoint_table_pushes_every_edge_and_ends_at_the_gradient(mlp):
+    table = sad.trace_table(mlp, "reverse")
+    body = [r for r in table if r.section == "body"]
+    assert len(body) == len(mlp.tape.parents)  # every edge reaches the output: one push each
+    assert [r.edge[1] for r in body] == sorted((r.edge[1] for r in body), reverse=True)  # reverse tape order
+    finals = {r.node: r.data for r in table if r.section == "outputs"}
+    for node, want in zip(mlp.inputs, _central_gradient(mlp_loss, [W1, b1, W2, b2]), strict=True):
+        np.testing.assert_allclose(finals[node], want, rtol=1e-6, atol=1e-9)
+        last = [r for r in body if r.node == node][-1]  # the running value ends at the sweep's answer
+        np.testing.assert_allclose(last.data, finals[node], rtol=1e-12)
+    assert all(r.shape == np.shape(mlp.tape.values[r.node]) for r in body)
+
+
+def test_tangent_table_ends_at_the_directional_derivative(mlp):
+    direction = RNG.normal(size=W1.shape)
+    table = sad.trace_table(mlp, "forward", tangent={"x0": direction})
+    (out,) = [r for r in table if r.section == "outputs"]
+    h = 1e-6
+    central = (mlp_loss(W1 + h * direction, b1, W2, b2) - mlp_loss(W1 - h * direction, b1, W2, b2)) / (2 * h)
+    assert float(out.data) == pytest.approx(central, rel=1e-6)
+    assert str(table).startswith(unicodedata.normalize("NFC", "Forward tangent trace (x\u03070 = ["))
+
+
+def test_array_tangent_and_adjoint_tables_need_a_direction_for_arrays(mlp):
+    with pytest.raises(InputError, match="tangent"):
+        sad.trace_table(mlp, "forward", wrt="x0")
+    g = sad.arrays.trace_arrays(lambda x: np.sin(x), np.ones(3))
+    with pytest.raises(InputError, match="cotangent"):
+        sad.trace_table(g, "reverse")
+    rows = sad.trace_table(g, "reverse", cotangent=np.array([1.0, 0.0, 2.0]))
+    np.testing.assert_allclose(rows[-1].data, np.cos(np.ones(3)) * [1.0, 0.0, 2.0])
 
 
 EXPECTED_MLP_EDGES = {  # (parent op or input, child op) -> kind: what each edge's map is, by hand

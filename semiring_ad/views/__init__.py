@@ -11,6 +11,8 @@ nothing.  Built on :mod:`semiring_ad.ad` and :mod:`semiring_ad.core`; a peer of
 * :mod:`~semiring_ad.views.tables` — Baydin/Griewank trace tables;
 * :mod:`~semiring_ad.views.array_tables` — the trace table of an array
   program: one row per array operation, with its shape;
+* :mod:`~semiring_ad.views.array_sweeps` — its tangent and adjoint tables
+  (JVPs and VJPs of the edge maps, from the sweeps over ``LINEAR``);
 * :mod:`~semiring_ad.views.explain` — a derivative as Bauer's sum over paths;
 * :mod:`~semiring_ad.views.dot` — what a drawing shows, as Graphviz DOT text;
 * :mod:`~semiring_ad.views.figure` — the same drawing with matplotlib;

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..ad.arrays.api import ArrayGraph
 from ..errors import InputError
-from .format import array_node_names, format_value
+from .format import array_node_names, format_value, text_width
 from .maps import map_kind, shape_text
 
 __all__ = ["ArrayRow", "ArrayTable", "array_trace_table", "value_text"]
@@ -50,11 +50,13 @@ def value_text(value: Any) -> str:
 
 @dataclass(frozen=True)
 class ArrayRow:
-    """One row: ``name = op(arguments)``, the result's shape, dtype and value.
+    """One row: ``name = op(arguments)`` (or a tangent's or adjoint's formula), a shape, dtype and value.
 
     ``section`` is ``"inputs"``, ``"body"`` or ``"outputs"``; ``node`` the tape
     position; ``arguments`` the parents' names with their edge maps' kinds
-    (``("x: W·",)``), in the order of the node's in-edges.
+    (``("x: W·",)``), in the order of the node's in-edges.  Tangent and adjoint
+    rows carry their ``formula``; an adjoint accumulation row its ``edge`` ``(u, v)``.
+    ``value`` is the value as short text, ``data`` the array itself.
     """
 
     section: str
@@ -65,10 +67,15 @@ class ArrayRow:
     shape: tuple[int, ...]
     dtype: str
     value: str
+    formula: str = ""
+    edge: tuple[int, int] | None = None
+    data: Any = field(default=None, repr=False, compare=False)
 
     @property
     def definition(self) -> str:
         """``v_1 = matmul(x: W·)``; an input's is its name alone."""
+        if self.formula:
+            return self.formula
         if self.section == "inputs":
             return f"{self.name} (input)"
         if self.section == "outputs":
@@ -109,9 +116,10 @@ class ArrayTable:
 
     def __str__(self) -> str:
         head, body = self._columns()
-        widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
+        widths = [max(text_width(x) for x in col) for col in zip(head, *body, strict=True)]
         rule = "─" * (sum(widths) + 2 * (len(widths) - 1))
-        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
+        line = lambda cells: "  ".join(c + " " * (w - text_width(c))  # noqa: E731
+                                       for c, w in zip(cells, widths, strict=True)).rstrip()
         lines, section = [self.title, rule, line(head), rule], self.rows[0].section if self.rows else ""
         for row, cells in zip(self.rows, body, strict=True):
             if row.section != section:
@@ -145,11 +153,13 @@ class ArrayTable:
         return self.to_html()
 
     def to_records(self) -> list[dict[str, Any]]:
-        """The rows as dicts (section, node, name, op, arguments, shape, dtype, value)."""
+        """The rows as dicts (section, node, name, op, arguments, shape, dtype, value, formula, edge)."""
         out = []
         for row in self.rows:
             record = asdict(row)
+            del record["data"]
             record["arguments"], record["shape"] = list(row.arguments), list(row.shape)
+            record["formula"], record["edge"] = row.definition, None if row.edge is None else list(row.edge)
             out.append(record)
         return out
 
@@ -161,22 +171,17 @@ class ArrayTable:
         return renderers[fmt]()
 
 
-def array_trace_table(graph: ArrayGraph, mode: str = "primal") -> ArrayTable:
-    """The trace table of an array program: one row per input, array operation and output.
+def array_trace_table(graph: ArrayGraph) -> ArrayTable:
+    """The (primal) trace table of an array program: one row per input, array operation and output.
+
+    ``trace_table(g)`` gives it; ``trace_table(g, "forward", tangent=...)``
+    and ``trace_table(g, "reverse")`` the tangent and adjoint tables
+    (:mod:`semiring_ad.views.array_sweeps`).
 
     Parameters
     ----------
     graph : ArrayGraph
         A trace by :func:`semiring_ad.arrays.trace_arrays`.
-    mode : {"primal"}
-        Array traces have a primal table (values and shapes).  Their tangents
-        and adjoints are arrays of the same shapes: get them with
-        ``semiring_ad.arrays.jvp``/``vjp`` or :func:`~semiring_ad.views.explain.explain`.
-
-    Raises
-    ------
-    InputError
-        For another ``mode``.
 
     Examples
     --------
@@ -196,18 +201,15 @@ def array_trace_table(graph: ArrayGraph, mode: str = "primal") -> ArrayTable:
     ─────────────────────────────────────────────────
     f = v_3                          ()     0
     """
-    if mode != "primal":
-        raise InputError(f"an array trace has a primal table only (mode='primal'), got mode={mode!r}; its tangents "
-                         "and adjoints come from semiring_ad.arrays.jvp / vjp, its paths from explain")
     t, names = graph.tape, array_node_names(graph)
     rows = []
     for i, (op, value) in enumerate(zip(t.ops, t.values, strict=True)):
         args = tuple(f"{names[t.parents[k]]}: {map_kind(t.maps[k])}" for k in range(t.ptr[i], t.ptr[i + 1]))
         section = "inputs" if op is None else "body"
         rows.append(ArrayRow(section, i, names[i], op or "input", args, value.shape, str(value.dtype),
-                             value_text(value)))
+                             value_text(value), data=value))
     out = t.values[graph.output]
     rows.append(ArrayRow("outputs", graph.output, "f", "output", (names[graph.output],), out.shape, str(out.dtype),
-                         value_text(out)))
+                         value_text(out), data=out))
     n_ops = sum(op is not None for op in t.ops)
     return ArrayTable(f"Array trace ({len(t)} nodes for {n_ops} operations)", tuple(rows))

@@ -29,6 +29,7 @@ from typing import Any
 from ..ad.arrays.api import ArrayGraph
 from ..ad.computation import ComputationGraph
 from ..errors import InputError, TraceError
+from .array_sweeps import adjoint_table, tangent_table
 from .array_tables import ArrayTable, array_trace_table
 from .format import (
     format_value,
@@ -149,6 +150,21 @@ class TraceTable:
 # -- seeds and the entry point -------------------------------------------------------
 
 
+def _array_table(graph: ArrayGraph, mode: str | None, wrt: Any, tangent: Any, output: Any,
+                 cotangent: Any) -> ArrayTable:
+    """The primal, tangent or adjoint table of an array trace."""
+    mode = {"backward": "reverse", None: "primal"}.get(mode, mode)
+    if output is not None and output not in (graph.output, "f"):
+        raise InputError(f"an array trace has one output (node {graph.output}, 'f'), got output={output!r}")
+    if mode == "primal":
+        return array_trace_table(graph)
+    if mode == "forward":
+        return tangent_table(graph, wrt=wrt, tangent=tangent)
+    if mode == "reverse":
+        return adjoint_table(graph, cotangent=cotangent)
+    raise InputError(f"mode must be 'forward', 'reverse' (or 'backward') or 'primal', got {mode!r}")
+
+
 def _titled(mode: str, sym: TraceSymbols, rows: list[TraceRow], seeds: dict[int, Any], name: Any,
             mark: str) -> TraceTable:
     """The table with its title naming the seeds, e.g. ``Forward tangent trace (ẋ1 = 1)``."""
@@ -175,20 +191,22 @@ def trace_table(
     graph : ComputationGraph or ArrayGraph
         A trace (:func:`~semiring_ad.ad.tracing.trace`, or a parsed expression at a point),
         or an array trace (:func:`semiring_ad.arrays.trace_arrays`: one row per
-        array operation with its shape, see
-        :func:`~semiring_ad.views.array_tables.array_trace_table`).
+        array operation with its shape, the values arrays; see
+        :mod:`semiring_ad.views.array_tables` and :mod:`semiring_ad.views.array_sweeps`).
     mode : {"forward", "reverse", "primal"}, optional
-        ``"primal"``: values; ``"forward"`` (the default for a scalar trace):
-        tangents (one forward sweep); ``"reverse"`` (or ``"backward"``, the
-        solvers' word): adjoints with every accumulation step (one backward
-        sweep).  An array trace has a primal table only (its default).
+        ``"primal"``: values; ``"forward"``: tangents (one forward sweep);
+        ``"reverse"`` (or ``"backward"``, the solvers' word): adjoints with
+        every accumulation step (one backward sweep).  The default is
+        ``"forward"`` for a scalar trace and ``"primal"`` for an array trace.
     wrt, tangent : optional
         Forward mode's seed: an input (node id or name; seed 1), or a tangent
         vector (sequence aligned with ``graph.inputs``, or ``{input: value}``).
-        Optional when there is a single input.
+        Optional when there is a single input.  For an array trace the
+        tangent is an array of the input's shape (or ``{input: array}``).
     output, cotangent : optional
         Reverse mode's seed: an output node id, or a cotangent (sequence
-        aligned with ``graph.outputs`` or ``{output: value}``).
+        aligned with ``graph.outputs`` or ``{output: value}``).  For an array
+        trace, a cotangent of the output's shape (default 1 for a scalar).
 
     Returns
     -------
@@ -225,7 +243,7 @@ def trace_table(
     [5.5, 1.716]
     """
     if isinstance(graph, ArrayGraph):
-        return array_trace_table(graph, "primal" if mode is None else mode)
+        return _array_table(graph, mode, wrt, tangent, output, cotangent)
     if not isinstance(graph, ComputationGraph):
         raise TraceError(f"trace tables need a ComputationGraph (from trace or a parsed expression) or an "
                          f"ArrayGraph (from semiring_ad.arrays.trace_arrays), "
