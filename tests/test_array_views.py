@@ -189,6 +189,10 @@ def test_explain_sums_the_paths_of_maps_into_the_jacobian():
     for term in e.terms:
         assert term.text() == " then ".join(map_kind(w) for w in term.factors)
     assert "gather" in str(e) and "Jacobian 3×3" in str(e)  # 9 entries: too many to show
+    shapes = {v: np.shape(g.tape.values[v]) for v in G}
+    for term in e.terms:  # each path shown with its nodes' shapes: the edges' in → out
+        assert e.route(term) == " → ".join(f"{n}:{shape_text(shapes[v])}" for v, n in zip(term.nodes, term.names))
+        assert e.route(term) in str(e)
     with pytest.raises(InputError, match="top="):
         explain(g, top=1)
 

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from .._sympy import is_sympy
 from ..ad.arrays.api import ArrayGraph
@@ -112,6 +113,14 @@ class Explanation:
     total: Any
     n_paths: int
     top: int | None = None
+    shapes: dict | None = field(default=None, repr=False, compare=False)
+
+    def route(self, term: PathTerm) -> str:
+        """``x → a → f``; on an array trace with each node's shape, ``x:3 → v_1:50 → f:()``."""
+        if self.shapes is None:
+            return " → ".join(term.names)
+        pairs = zip(term.nodes, term.names, strict=True)
+        return " → ".join(f"{name}:{shape_text(self.shapes[v])}" for v, name in pairs)
 
     def __iter__(self) -> Iterator[PathTerm]:
         return iter(self.terms)
@@ -149,7 +158,7 @@ class Explanation:
         return f"{self.lhs()}: {which}{self.n_paths} {plural} from {self.source_name} to {self.target_name}"
 
     def __str__(self) -> str:
-        routes = [" → ".join(t.names) for t in self.terms]
+        routes = [self.route(t) for t in self.terms]
         factors = [t.text() for t in self.terms]
         products = [shown(t.product) for t in self.terms]
         w1, w2, w3 = (max(map(len, col), default=0) for col in (routes, factors, products))
@@ -160,7 +169,7 @@ class Explanation:
     def to_markdown(self) -> str:
         """A Markdown table of the paths, then the equation."""
         lines = [f"**{self._heading()}**", "", "| path | factors | product |", "|:---|:---|---:|"]
-        lines += [f"| {' → '.join(t.names)} | {t.text()} | {shown(t.product)} |" for t in self.terms]
+        lines += [f"| {self.route(t)} | {t.text()} | {shown(t.product)} |" for t in self.terms]
         return "\n".join([*lines, "", f"`{self.equation()}`"])
 
     def to_latex(self) -> str:
@@ -293,7 +302,8 @@ def explain(
         best = path_sum(kb, k_best(top), source, target)
         paths = [(tuple(cg.edges[k] for k in entry.path), [cg.weights[k] for k in entry.path]) for entry in best]
     terms = tuple(_term(edges, factors, source, names, semiring) for edges, factors in paths)
-    return Explanation(source, target, names[source], target_name, terms, total, int(n_paths), top)
+    shapes = {v: np.shape(value) for v, value in enumerate(graph.tape.values)} if semiring is LINEAR else None
+    return Explanation(source, target, names[source], target_name, terms, total, int(n_paths), top, shapes)
 
 
 def _term(edges: tuple, factors: list, source: Hashable, names: dict, semiring: Semiring) -> PathTerm:
