@@ -105,8 +105,10 @@ def _sweep_components(G: nx.DiGraph, H: nx.DiGraph, s: Semiring, pred: dict, see
     members = C.graph["mapping"]
     vals: dict[Hashable, Any] = {}
     order: list[Hashable] = []
+    rank = {v: i for i, v in enumerate(G)}  # members are a set: the graph's order makes runs repeatable
     for c in nx.topological_sort(C):
-        comp = C.nodes[c]["members"]
+        members_c = C.nodes[c]["members"]
+        comp = sorted(members_c, key=rank.__getitem__) if len(members_c) > 1 else members_c
         order.extend(comp)
         b: dict[Hashable, Any] = {}
         inside: list[tuple[Hashable, Hashable, Any]] = []
