@@ -198,3 +198,12 @@ def test_errors_for_vector_fixed_points():
 def test_no_derivative_needed_gives_plain_arrays():
     x = fixed_point(step, np.full(3, 1 / 3), np.zeros(3))
     assert isinstance(x, np.ndarray) and x.dtype == float and math.isclose(x.sum(), 1.0)
+
+
+def test_list_parameters_act_as_arrays():
+    """x = x/2 + b has x* = 2b: constant and traced entries of a list parameter, oracle the closed form."""
+    assert np.allclose(fixed_point(lambda x, b: 0.5 * x + b, np.zeros(2), [1.0, 2.0]), [2.0, 4.0], atol=1e-10)
+    scaled = sad.grad(lambda a: fixed_point(lambda x, b, a: 0.5 * x + b * a, np.zeros(2), [1.0, 2.0], a).sum())
+    assert scaled(1.0) == pytest.approx(2 * (1.0 + 2.0))
+    one_entry = sad.grad(lambda a: fixed_point(lambda x, b: 0.5 * x + b, np.zeros(2), [1.0, a]).sum())
+    assert one_entry(1.0) == pytest.approx(2.0)

@@ -52,9 +52,20 @@ _CACHE_SIZE = 8
 
 
 def _plain(x: Any) -> bool:
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x, dtype=object)
     if isinstance(x, np.ndarray):
-        return x.dtype != object or all(type(v) in _PLAIN for v in x.flat)
-    return type(x) in _PLAIN or isinstance(x, (np.integer, np.floating))
+        return x.dtype != object or all(isinstance(v, _NUMBER) for v in x.flat)
+    return isinstance(x, _NUMBER)
+
+
+def _as_param(p: Any) -> Any:
+    """Lists and tuples as arrays (float arrays when they hold only numbers), as ``g`` will see them."""
+    if isinstance(p, (list, tuple)):
+        p = np.asarray(p, dtype=object)
+    if isinstance(p, np.ndarray) and p.dtype == object and _plain(p):
+        return primal(p)
+    return p
 
 
 def _array_hook(x: Any) -> Any:
@@ -127,9 +138,10 @@ def fixed_point(g: Callable[..., Any], x0: Any, *params: Any, tol: float = 1e-12
             return hook(x, fixed_point, (type(x),), (g, x0, *params), {"tol": tol, "max_iter": max_iter})
     shape = None if np.ndim(x0) == 0 and not isinstance(x0, (list, tuple, np.ndarray)) else np.shape(x0)
     start = primal(x0) if shape is None else primal(np.asarray(x0, dtype=object))
+    params = tuple(_as_param(p) for p in params)
     traced = [k for k, p in enumerate(params) if not _plain(p)]
     if not traced:
-        return iterate(g, start, tuple(primal(p) if isinstance(p, np.ndarray) else p for p in params), tol, max_iter)
+        return iterate(g, start, params, tol, max_iter)
     call = _Call(g, start, shape, params, traced, tol, max_iter)
     outs = [apply(prim, *call.flat) for prim in call.primitives()]
     if shape is None:

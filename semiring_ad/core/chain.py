@@ -62,8 +62,9 @@ class Bracketing:
 
     Attributes
     ----------
-    cost : int
-        Multiplications of dense blocks, Σ d_j·d_k·d_{i-1} over the products.
+    cost : int or float
+        Multiplications: Σ d_j·d_k·d_{i-1} over the block products, plus the
+        JVPs/VJPs of matrix-free factors (a float if their costs are).
     tree : int or tuple
         ``l`` for J_l, ``(A, B)`` for A·B.
     widths : tuple of int
