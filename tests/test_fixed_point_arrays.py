@@ -207,3 +207,20 @@ def test_list_parameters_act_as_arrays():
     assert scaled(1.0) == pytest.approx(2 * (1.0 + 2.0))
     one_entry = sad.grad(lambda a: fixed_point(lambda x, b: 0.5 * x + b, np.zeros(2), [1.0, a]).sum())
     assert one_entry(1.0) == pytest.approx(2.0)
+
+
+def test_vmap_grad_of_a_fixed_point_whose_map_branches():
+    """g branches on its parameter: the one trace of g at the first point is stale elsewhere, so the
+    batched partials fall back to a trace per point.  Oracle: grad at each point, and the closed forms."""
+
+    def g(x, a):
+        if a > 0.5:
+            return a * sad.cos(x)
+        return (x + a / x) / 2
+
+    a = np.array([0.2, 0.7, 0.4, 0.9])
+    got = sad.vmap_grad(lambda a: fixed_point(g, 1.0, a))(a)
+    assert np.allclose(got, [sad.grad(lambda a: fixed_point(g, 1.0, a))(ai) for ai in a], rtol=1e-12)
+    x = np.array([fixed_point(g, 1.0, ai) for ai in a])
+    closed = np.where(a > 0.5, np.cos(x) / (1 + a * np.sin(x)), 1 / (2 * np.sqrt(a)))
+    assert np.allclose(got, closed, rtol=1e-9)

@@ -24,7 +24,9 @@ the tape meets:
   recorded there too, and the partials are computed with the generic
   arithmetic, so they are differentiated in turn;
 * NumPy arrays of points (``vmap_grad`` replaying the tape at a batch) — one
-  fixed point per point, the partials as arrays over the batch.
+  fixed point per point; the partials come from one trace of ``g`` re-evaluated
+  at all points (``ComputationGraph.at``) and a batched solve, or from a trace
+  per point where ``g`` branches differently.
 
 Under the array tracer (``semiring_ad.arrays.grad`` …) the call is handed to
 :mod:`semiring_ad.ad.arrays.fixed_point` through NumPy's
@@ -38,11 +40,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import TraceError
+from ..errors import StaleTraceError, TraceError
 from .api import jacobian
+from .computation import jacobian_of_graph
 from .dispatch import apply
-from .implicit import implicit_solve, iterate, primal
+from .implicit import implicit_solve, implicit_solve_batched, iterate, primal
 from .primitives import Primitive
+from .tracing import trace
 
 __all__ = ["fixed_point"]
 
@@ -231,8 +235,8 @@ class _Call:
                 entry[2] = self._implicit(entry[1], [float(a) if isinstance(a, np.floating) else a for a in args])
         return entry[2]
 
-    def _implicit(self, xs: list[Any], flat: list[Any]) -> np.ndarray:
-        """(I − ∂g/∂x)^-1 ∂g/∂θ at (x*, θ): the Jacobians of ``g`` by the element-wise API, then the solve."""
+    def _h(self) -> Callable[[Any, Any], Any]:
+        """g on flat vectors, (x, θ) -> g(x, θ) flattened: the function whose Jacobians the star needs."""
         shape = self.shape
 
         def h(xf: Any, tf: Any) -> Any:
@@ -242,10 +246,21 @@ class _Call:
                 return [out]
             return np.asarray(out, dtype=object).reshape(-1)
 
+        return h
+
+    def _implicit(self, xs: list[Any], flat: list[Any]) -> np.ndarray:
+        """(I − ∂g/∂x)^-1 ∂g/∂θ at (x*, θ): the Jacobians of ``g`` by the element-wise API, then the solve."""
         xa, ta = np.empty(len(xs), dtype=object), np.empty(len(flat), dtype=object)
         xa[:], ta[:] = xs, flat
-        jx, jt = jacobian(h, argnums=(0, 1))(xa, ta)
+        jx, jt = jacobian(self._h(), argnums=(0, 1))(xa, ta)
         return implicit_solve(np.asarray(jx).reshape(self.n, self.n), np.asarray(jt).reshape(self.n, len(flat)))
+
+    def _implicit_at_points(self, at: np.ndarray, thetas: np.ndarray) -> np.ndarray:
+        """(I − ∂g/∂x)^-1 ∂g/∂θ at N points at once, ``(N, n, p)``: one trace of g, re-evaluated at all points."""
+        graph = trace(self._h(), at[0], thetas[0])
+        J = jacobian_of_graph(graph.at(at.T, thetas.T))  # (n, n + p, N): the points' axis last
+        J = np.moveaxis(np.broadcast_to(J, (self.n, self.n + thetas.shape[1], len(at))), -1, 0)
+        return implicit_solve_batched(J[:, :, :self.n], J[:, :, self.n:])
 
     # -- arrays of points (vmap_grad) ---------------------------------------------
     def _points(self, args: tuple) -> tuple[tuple, list[list[Any]]]:
@@ -262,9 +277,11 @@ class _Call:
     def _batched_derivative(self, args: tuple, xs: list[np.ndarray]) -> np.ndarray:
         points, flats = self._points(args)
         at = np.stack([np.broadcast_to(x, points).reshape(-1) for x in xs], axis=-1)  # (number of points, n)
-        blocks = [self._implicit(at[j].tolist(), f) for j, f in enumerate(flats)]
-        stacked = np.asarray(blocks, dtype=float)  # (points, n, p)
-        out = np.empty(stacked.shape[1:], dtype=object)
+        try:
+            stacked = self._implicit_at_points(at, np.asarray(flats, dtype=float).reshape(len(flats), -1))
+        except StaleTraceError:  # g branches differently at some points: one trace per point
+            stacked = np.asarray([self._implicit(at[j].tolist(), f) for j, f in enumerate(flats)], dtype=float)
+        out = np.empty(stacked.shape[1:], dtype=object)  # (n, p) entries, each an array over the points
         for idx in np.ndindex(out.shape):
             out[idx] = stacked[(slice(None), *idx)].reshape(points)
         return out
