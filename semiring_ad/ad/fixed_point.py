@@ -73,8 +73,8 @@ def _as_param(p: Any) -> Any:
 
 
 def _array_hook(x: Any) -> Any:
-    """The ``__array_function__`` of an array-traced value (not of NumPy's own arrays and scalars)."""
-    if isinstance(x, (np.ndarray, np.generic)):
+    """The ``__array_function__`` of an array-traced value (this library's; not NumPy's arrays, nor others')."""
+    if isinstance(x, (np.ndarray, np.generic)) or not type(x).__module__.startswith("semiring_ad."):
         return None
     return getattr(type(x), "__array_function__", None)
 
