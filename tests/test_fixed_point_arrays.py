@@ -224,3 +224,17 @@ def test_vmap_grad_of_a_fixed_point_whose_map_branches():
     x = np.array([fixed_point(g, 1.0, ai) for ai in a])
     closed = np.where(a > 0.5, np.cos(x) / (1 + a * np.sin(x)), 1 / (2 * np.sqrt(a)))
     assert np.allclose(got, closed, rtol=1e-9)
+
+
+def test_bench_fixed_point_runs_at_tiny_scale(capsys):
+    """The benchmark checks every gradient it times against numpy linear algebra; here at S = 3."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_fixed_point.py"
+    spec = importlib.util.spec_from_file_location("bench_fixed_point_under_test", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.main(scale=0.01)
+    assert "| states | iterations K |" in capsys.readouterr().out
+    assert [r["S"] for r in rows] == [3] and rows[0]["nodes_fixed"] < rows[0]["nodes_unrolled"]
