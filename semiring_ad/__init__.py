@@ -64,7 +64,14 @@ from .ad.primitives import PRIMITIVES, Primitive, get_primitive, register_primit
 from .ad.tape import Tracer
 from .ad.tracing import trace
 from .core.backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
-from .core.chain import Bracketing, bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
+from .core.chain import (
+    Bracketing,
+    bracketing_cost,
+    forward_bracketing,
+    matrix_free_costs,
+    optimal_bracketing,
+    reverse_bracketing,
+)
 from .core.elimination import eliminate, elimination_steps
 from .core.graph import CompiledGraph, compile_graph
 from .core.linear import LinearMap
@@ -220,6 +227,7 @@ __all__ = [
     "Bracketing",
     "bracketing_cost",
     "forward_bracketing",
+    "matrix_free_costs",
     "optimal_bracketing",
     "reverse_bracketing",
     "NodeValues",

@@ -35,6 +35,7 @@ import numpy as np
 from .._sympy import is_sympy
 from ..core.semiring import Semiring
 from ..core.semirings import SEMIRINGS
+from ..errors import NoStarError
 from . import rules  # noqa: F401  (fills the table Dual's methods are generated from)
 from .dispatch import apply, local_partials, new_level
 from .finite import nonfinite, partial_error, point_error, value_error
@@ -249,6 +250,21 @@ def _parts(x: Any) -> tuple[Any, Any]:
     return (x.value, x.tangent) if isinstance(x, Dual) else (x, 0)
 
 
+def _dual_star(a: Any) -> Any:
+    """(a + bε)* = 1/(1 − a) + b/(1 − a)² ε: the geometric series 1 + x + x² + … of the dual x = a + bε.
+
+    The dual numbers are a commutative ring in which 1 − x is invertible exactly when its real part
+    1 − a is not 0, so the star exists for a ≠ 1 (at any nesting of levels: the real part is what counts).
+    """
+    real = a
+    while isinstance(real, Dual):
+        real = real.value
+    if np.any(real == 1):
+        raise NoStarError(f"dual has no finite star of {a!r} (its real part is 1: 1 - a has no inverse)",
+                          semiring="dual", value=a)
+    return 1 / (1 - a)
+
+
 DUAL = Semiring(
     "dual",
     operator.add,
@@ -259,9 +275,15 @@ DUAL = Semiring(
     "derivatives of the path sums (Hessian-vector products in a backward sweep)",
     notation=("+", "×", "Dual(0, 0)", "Dual(1, 0)"),
     equal=dual_equal,
+    star=_dual_star,
 )
 """(+, ×, Dual(0, 0), Dual(1, 0)) on :class:`Dual` numbers; plain numbers act
-as duals with zero tangent."""
+as duals with zero tangent.  The star is (a + bε)* = 1/(1 − a) + b/(1 − a)² ε
+(a ≠ 1): the derivative of the real star 1/(1 − a) carried along ε.
+
+>>> DUAL.star(Dual(0.5, 1.0))
+Dual(2.0, 4.0)
+"""
 
 SEMIRINGS["dual"] = DUAL
 

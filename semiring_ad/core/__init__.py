@@ -25,7 +25,14 @@ views are built on it.  Data flows semiring → graph → solver → backends:
 """
 
 from .backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
-from .chain import Bracketing, bracketing_cost, forward_bracketing, optimal_bracketing, reverse_bracketing
+from .chain import (
+    Bracketing,
+    bracketing_cost,
+    forward_bracketing,
+    matrix_free_costs,
+    optimal_bracketing,
+    reverse_bracketing,
+)
 from .elimination import eliminate, elimination_steps
 from .graph import CompiledGraph, WeightSpec, compile_graph
 from .linear import LinearMap
@@ -55,6 +62,7 @@ __all__ = [
     "Bracketing",
     "bracketing_cost",
     "forward_bracketing",
+    "matrix_free_costs",
     "optimal_bracketing",
     "reverse_bracketing",
     "COUNTING",

@@ -23,7 +23,9 @@ import networkx as nx
 
 from ..errors import NodeNotFoundError
 from .eliminator import ONE, Engine, elimination_order, no_star_error, weighted_edges
+from .results import NodeOrder, NodeValues
 from .semiring import Semiring
+from .weights import checked_edge_weights
 
 __all__ = ["cyclic_path_sum", "cyclic_solve"]
 
@@ -52,43 +54,62 @@ def _seeds(G: nx.DiGraph, spec: Any, s: Semiring, role: str) -> dict[Hashable, A
     return seeds
 
 
+def _checked_edges(G: nx.DiGraph, s: Semiring, weight: Any) -> list[tuple[Hashable, Hashable, Any]]:
+    """``(u, v, w)`` for every edge, with the acyclic path's checks: NaN refused, ``w`` lifted into ``s``."""
+    triples = list(weighted_edges(G, weight))
+    names = list(G.edges(keys=True)) if G.is_multigraph() else [(u, v) for u, v, _ in triples]
+    ws = checked_edge_weights([w for _, _, w in triples], names, s)
+    return [(u, v, w) for (u, v, _), w in zip(triples, ws)]
+
+
 def cyclic_solve(G: nx.DiGraph, s: Semiring, seeds: Any, direction: str = "forward", *,
-                 weight: Any = "weight") -> dict[Hashable, Any]:
+                 weight: Any = "weight") -> NodeValues:
     """α (forward, from ``seeds``) or β (backward, to ``seeds``) at every node of a graph with cycles.
 
     ``seeds`` is a node (seeded with the semiring's one) or ``{node: seed}``.
+    Returns a :class:`~semiring_ad.core.results.NodeValues`, as the acyclic solvers do.
 
     >>> import networkx as nx
     >>> from semiring_ad import MIN_PLUS
     >>> G = nx.DiGraph([("a", "b", {"weight": 1.0}), ("b", "a", {"weight": 1.0}), ("b", "c", {"weight": 2.0})])
-    >>> cyclic_solve(G, MIN_PLUS, "a")
+    >>> cyclic_solve(G, MIN_PLUS, "a").to_dict()
     {'a': 0.0, 'b': 1.0, 'c': 3.0}
     """
     role = "source" if direction == "forward" else "target"
     seeds = _seeds(G, seeds, s, role)
-    reverse = direction == "backward"
     if s.star is None:
         raise no_star_error(G, s, nx.find_cycle(G)[0][0], None, None)
+    return _solve(G, s, seeds, direction, _checked_edges(G, s, weight))
+
+
+def _solve(G: nx.DiGraph, s: Semiring, seeds: dict, direction: str, edges: list) -> NodeValues:
+    reverse = direction == "backward"
     pred: dict[Hashable, list[tuple[Hashable, Any]]] = {v: [] for v in G}
-    for u, v, w in weighted_edges(G, weight):
+    for u, v, w in edges:
         if reverse:
             u, v = v, u
         pred[v].append((u, w))
     H = G.reverse(copy=False) if reverse else G
-    vals = _sweep_components(G, H, s, pred, seeds, reverse)
-    zero = s.zero
-    return {v: zero if vals.get(v) is None else vals[v] for v in G}
+    vals, order = _sweep_components(G, H, s, pred, seeds, reverse)
+    if reverse:
+        order.reverse()  # components of the reversed graph, backwards: an order of G's components
+    return NodeValues(NodeOrder(order), [vals.get(v) for v in order], s.zero)
 
 
 def _sweep_components(G: nx.DiGraph, H: nx.DiGraph, s: Semiring, pred: dict, seeds: dict,
-                      reverse: bool) -> dict[Hashable, Any]:
+                      reverse: bool) -> tuple[dict[Hashable, Any], list[Hashable]]:
+    """The values by node, and the nodes in the order their components were solved."""
     times, plus = s.times, s.plus
     mul = (lambda a, b: times(b, a)) if reverse else times
     C = nx.condensation(H)
     members = C.graph["mapping"]
     vals: dict[Hashable, Any] = {}
+    order: list[Hashable] = []
+    rank = {v: i for i, v in enumerate(G)}  # members are a set: the graph's order makes runs repeatable
     for c in nx.topological_sort(C):
-        comp = C.nodes[c]["members"]
+        members_c = C.nodes[c]["members"]
+        comp = sorted(members_c, key=rank.__getitem__) if len(members_c) > 1 else members_c
+        order.extend(comp)
         b: dict[Hashable, Any] = {}
         inside: list[tuple[Hashable, Hashable, Any]] = []
         for v in comp:
@@ -109,7 +130,7 @@ def _sweep_components(G: nx.DiGraph, H: nx.DiGraph, s: Semiring, pred: dict, see
             continue
         if b:  # a component no value reaches stays unreached (and its cycles are never asked about)
             vals.update(_solve_component(G, s, b, inside, reverse))
-    return vals
+    return vals, order
 
 
 def _solve_component(G: nx.DiGraph, s: Semiring, b: dict, inside: list, reverse: bool) -> dict[Hashable, Any]:
@@ -164,7 +185,9 @@ def cyclic_path_sum(G: nx.DiGraph, s: Semiring, source: Hashable, target: Hashab
     _seeds(G, target, s, "target")
     if s.star is None:
         raise no_star_error(G, s, nx.find_cycle(G)[0][0], None, None)
+    edges = _checked_edges(G, s, weight)  # every edge, as the acyclic path_sum checks them
     cone = (nx.descendants(G, source) | {source}) & (nx.ancestors(G, target) | {target})
     if source not in cone:
         return s.zero
-    return cyclic_solve(G.subgraph(cone), s, source, weight=weight)[target]
+    inside = [(u, v, w) for u, v, w in edges if u in cone and v in cone]
+    return _solve(G.subgraph(cone), s, {source: s.one}, "forward", inside)[target]

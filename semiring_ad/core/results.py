@@ -20,9 +20,28 @@ from ..errors import NodeNotFoundError
 if TYPE_CHECKING:
     from .graph import CompiledGraph
 
-__all__ = ["NodeValues"]
+__all__ = ["NodeOrder", "NodeValues"]
 
 _NUMBERS = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
+class NodeOrder:
+    """The node order of a solve that has no compiled graph (a graph with cycles): ``nodes`` and ``index``.
+
+    >>> NodeOrder(["b", "a"]).index
+    {'b': 0, 'a': 1}
+    """
+
+    __slots__ = ("index", "nodes")
+
+    def __init__(self, nodes: Iterable[Hashable]) -> None:
+        self.nodes = list(nodes)
+        self.index = {v: i for i, v in enumerate(self.nodes)}
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.nodes)
 
 
 class NodeValues(Mapping):
@@ -35,8 +54,9 @@ class NodeValues(Mapping):
 
     Parameters
     ----------
-    cg : CompiledGraph
-        The graph that was swept.
+    cg : CompiledGraph or NodeOrder
+        The graph that was swept (its ``nodes``, ``index`` and ``n_nodes``; a
+        :class:`NodeOrder` for a graph with cycles, which does not compile).
     values : sequence
         Values by topological position, ``None`` where unreached (a
         ``SweepResult`` or a list).
@@ -47,7 +67,8 @@ class NodeValues(Mapping):
     ----------
     nodes : list
         The node order of :meth:`to_numpy`, :attr:`reached` and iteration: the
-        compiled graph's topological order (``compile_graph(G).nodes``).
+        compiled graph's topological order (``compile_graph(G).nodes``); on a
+        graph with cycles, an order of its strongly connected components.
 
     Examples
     --------
@@ -67,7 +88,7 @@ class NodeValues(Mapping):
 
     __slots__ = ("_cg", "_dict", "_values", "_zero")
 
-    def __init__(self, cg: CompiledGraph, values: Sequence[Any], zero: Any) -> None:
+    def __init__(self, cg: CompiledGraph | NodeOrder, values: Sequence[Any], zero: Any) -> None:
         self._cg, self._values, self._zero, self._dict = cg, values, zero, None
 
     @property

@@ -17,6 +17,8 @@ MAX_TIMES      1                   a > 1
 OR_AND         True                never
 SIGNED_LOG     1/(1 − a)           a = 1
 SYMBOLIC       1/(1 − a)           a = 1
+DUAL           1/(1 − a) +         real part a = 1
+               b/(1 − a)² ε        (ad/dual.py, a + bε)
 COUNTING       —                   any cycle (infinitely many paths)
 PATHS          —                   any cycle (an infinite set)
 =============  ==================  ==========================

@@ -28,7 +28,7 @@ from ..errors import SemiringADError, WeightTypeError
 from .graph import CompiledGraph
 from .semiring import Semiring
 
-__all__ = ["checked_weights"]
+__all__ = ["checked_edge_weights", "checked_weights"]
 
 
 def checked_weights(cg: CompiledGraph, s: Semiring) -> CompiledGraph:
@@ -55,31 +55,46 @@ def checked_weights(cg: CompiledGraph, s: Semiring) -> CompiledGraph:
     return cache[s.lift]
 
 
-def _refuse_nan(cg: CompiledGraph) -> None:
-    w = cg.weights
-    if isinstance(w, np.ndarray) and w.dtype.kind != "O":
-        bad = np.flatnonzero(np.isnan(w)) if w.dtype.kind in "fc" else np.zeros(0, np.int64)
-    else:
-        try:
-            arr = np.fromiter(w, dtype=np.float64, count=len(w))
-            bad = np.flatnonzero(np.isnan(arr))
-        except (TypeError, ValueError, OverflowError, SemiringADError):  # huge ints, duals: the floats only
-            bad = [k for k, x in enumerate(w) if isinstance(x, (float, np.floating)) and x != x]
+def checked_edge_weights(weights: list, edges: list, s: Semiring) -> list:
+    """The same two rules on plain lists (a graph with cycles, which does not compile): NaN refused, lifted.
+
+    >>> from semiring_ad.core.semirings import OR_AND
+    >>> checked_edge_weights([2.5, 0.0], [("a", "b"), ("b", "a")], OR_AND)
+    [True, True]
+    """
+    bad = _nan_positions(weights)
     if len(bad):
-        edge = cg.edges[int(bad[0])]
-        raise WeightTypeError(
-            f"edge {edge!r} has a NaN weight; NaN is not a value of any semiring (min and max would depend on the "
-            "order of the sweep, so forward and backward would disagree): give the edge a number, or leave it "
-            "out of the graph",
-            edge,
-        )
+        raise _nan_error(edges[int(bad[0])])
+    return weights if s.lift is None else _lifted(weights, edges, s)
 
 
-def _lift(cg: CompiledGraph, s: Semiring) -> CompiledGraph:
-    w = cg.weights
-    if isinstance(w, np.ndarray) and w.dtype.kind != "O" and _already(w, s):
-        return cg
-    lift, edges = s.lift, cg.edges
+def _nan_positions(w: Any) -> Any:
+    if isinstance(w, np.ndarray) and w.dtype.kind != "O":
+        return np.flatnonzero(np.isnan(w)) if w.dtype.kind in "fc" else np.zeros(0, np.int64)
+    try:
+        arr = np.fromiter(w, dtype=np.float64, count=len(w))
+        return np.flatnonzero(np.isnan(arr))
+    except (TypeError, ValueError, OverflowError, SemiringADError):  # huge ints, duals: the floats only
+        return [k for k, x in enumerate(w) if isinstance(x, (float, np.floating)) and x != x]
+
+
+def _nan_error(edge: tuple) -> WeightTypeError:
+    return WeightTypeError(
+        f"edge {edge!r} has a NaN weight; NaN is not a value of any semiring (min and max would depend on the "
+        "order of the sweep, so forward and backward would disagree): give the edge a number, or leave it "
+        "out of the graph",
+        edge,
+    )
+
+
+def _refuse_nan(cg: CompiledGraph) -> None:
+    bad = _nan_positions(cg.weights)
+    if len(bad):
+        raise _nan_error(cg.edges[int(bad[0])])
+
+
+def _lifted(w: Any, edges: list, s: Semiring) -> list:
+    lift = s.lift
     lifted: list[Any] = [lift(x, e) for x, e in zip(w, edges)]
     for k, x in enumerate(lifted):
         if x is None:
@@ -90,6 +105,14 @@ def _lift(cg: CompiledGraph, s: Semiring) -> CompiledGraph:
                 f"giving such values{hint}",
                 edges[k],
             )
+    return lifted
+
+
+def _lift(cg: CompiledGraph, s: Semiring) -> CompiledGraph:
+    w = cg.weights
+    if isinstance(w, np.ndarray) and w.dtype.kind != "O" and _already(w, s):
+        return cg
+    lifted = _lifted(w, cg.edges, s)
     if all(a is b for a, b in zip(lifted, w)):
         return cg
     return cg.with_weights(lifted)

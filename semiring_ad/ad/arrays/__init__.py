@@ -15,6 +15,7 @@ tape (the tracer and elementwise rows) → rules (the other NumPy functions) →
   ``jacrev``, ``jacobian``, ``jvp``, ``vjp``, :func:`trace_arrays`.
 """
 
+from . import fixed_point as _fixed_point  # noqa: F401  (registers semiring_ad.fixed_point on array tracers)
 from . import rules  # noqa: F401  (registers the NumPy function rules)
 from .api import ArrayGraph, grad, jacfwd, jacobian, jacrev, jvp, trace_arrays, value_and_grad, vjp
 from .linalg import logsumexp, softmax  # also registers np.linalg, einsum and prod
