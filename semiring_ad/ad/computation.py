@@ -28,8 +28,8 @@ from ..core.semirings import PLUS_TIMES
 from ..core.solver import sweep
 from ..errors import DomainError, StaleTraceError, TraceError
 from .finite import check_scalar, point_error
-from .replay import Replay, plan, reverse, reverse_floats
-from .tape import _COMPARISONS, Tape, _scalar
+from .replay import Replay, check_guard, plain_constants, plan, reverse, reverse_floats
+from .tape import Tape, _scalar
 
 __all__ = ["ComputationGraph", "jacobian_of_graph"]
 
@@ -156,7 +156,7 @@ class ComputationGraph:
         """:meth:`at`; with ``cone=False`` only the guards now (a derivative evaluates what it reads)."""
         flat = self._flatten_point(args)
         base = self._structure
-        state = Replay(base, self.inputs, flat, _plain_constants(base), _check_guard)
+        state = Replay(base, self.inputs, flat, plain_constants(base), check_guard)
         outs = self.outputs if cone else ()
         state.run(plan(base, ("at", *outs), outs, outs, True), _replay_error)
         state.cone = cone
@@ -169,6 +169,8 @@ class ComputationGraph:
         if len(args) != len(self.in_shapes):
             raise TraceError(f"at() expects {len(self.in_shapes)} argument(s), one per traced argument; "
                              f"got {len(args)}")
+        if not any(self.in_shapes):  # scalars only
+            return [_scalar(a) for a in args]
         flat: list[Any] = []
         for a, shape in zip(args, self.in_shapes):
             if shape is None:
@@ -265,34 +267,6 @@ def _exact(g: ComputationGraph, seeds: list[Any]) -> list[Any]:
     return [int(v) if isinstance(v, float) and v.is_integer() else v for v in seeds]
 
 
-def _plain_constants(tape: Tape) -> bool:
-    """Whether every constant on the tape is a Python float or int (computed once per tape)."""
-    if tape.plain is None:
-        tape.plain = all(type(x) in (float, int) for spec in tape.args for kind, x in spec if kind == "c") and all(
-            type(v) in (float, int) for op, v in zip(tape.ops, tape.values) if op == "const"
-        )
-    return tape.plain
-
-
-def _check_guard(guard: tuple, vals: list[Any]) -> None:
-    _, op, spec, outcome = guard
-    a, b = (vals[x] if kind == "n" else x for kind, x in spec)
-    now = _COMPARISONS[op](a, b)
-    if isinstance(now, np.ndarray):
-        same = bool(np.all(now == outcome))
-    else:
-        same = bool(now) == outcome
-    if not same:
-        raise StaleTraceError(
-            f"the comparison {_show(a)} {op} {_show(b)} was {outcome} when the function was traced "
-            "but differs at this point, so the recorded branch no longer applies; trace the function again here"
-        )
-
-
-def _show(x: Any) -> str:
-    return f"{x:.6g}" if isinstance(x, float) else repr(x)
-
-
 def _shape(vals: list[Any], shape: tuple | None) -> Any:
     if shape is None:
         return _finish(vals[0])
@@ -359,8 +333,12 @@ def jacobian_of_graph(g: ComputationGraph, mode: str = "auto") -> Any:
     tail = g.in_shapes[0] if len(g.in_shapes) == 1 else (len(g.inputs),)
     full = lead + (() if tail is None else tail)
     if len(g.outputs) == 1 and mode in ("auto", "reverse", "backward") and _float_tape(g):
-        adj = _adjoints(g, g.outputs[0])  # one float sweep on the tape's own lists; no arrays of points
-        return np.array([adj[i] for i in g.inputs], dtype=float).reshape(full) if full else adj[g.inputs[0]]
+        t = g._structure  # one float sweep on the tape's own lists; no arrays of points
+        adj = reverse_floats(t.ptr, t.parents, _live_partials(g), g.outputs[0], len(t))
+        if not full:
+            return adj[g.inputs[0]]
+        row = np.array([adj[i] for i in g.inputs])
+        return row if len(full) == 1 else row.reshape(full)
     flat = _jacobian_matrix(g, mode)
     values = _values(g)
     arrays = [values[i] for i in g.inputs if isinstance(values[i], np.ndarray)]

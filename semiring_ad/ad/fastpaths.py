@@ -59,6 +59,7 @@ UNARY: dict[str, tuple[Callable[[float], float], Callable[[float, float], float]
 
 _ONE, _MINUS_ONE = 1.0, -1.0  # shared: a `+` records no new float objects
 _TIDY_MASK = YOUNG_EVERY - 1
+_new = object.__new__
 
 
 def _push2(tape: Any, op: str, out: float, p: int, wp: float, q: int, wq: float, tracer: type) -> Any:
@@ -75,7 +76,9 @@ def _push2(tape: Any, op: str, out: float, p: int, wp: float, q: int, wq: float,
     partials.append(wp)
     partials.append(wq)
     tape.ptr.append(len(partials))
-    return tracer(tape, i, out)
+    t = _new(tracer)  # the slots set here: no Python __init__ frame per node
+    t.tape, t.index, t.value = tape, i, out
+    return t
 
 
 def _unary(name: str, value: Callable[[float], float], partial: Callable[[float, float], float],
@@ -98,7 +101,9 @@ def _unary(name: str, value: Callable[[float], float], partial: Callable[[float,
             partials = tape.partials
             partials.append(w)
             tape.ptr.append(len(partials))
-            return tracer(tape, i, out)
+            t = _new(tracer)
+            t.tape, t.index, t.value = tape, i, out
+            return t
         return record(name, (self,))
 
     method.__name__ = name

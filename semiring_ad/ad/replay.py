@@ -34,13 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DomainError
+from ..errors import DomainError, StaleTraceError
 from .dispatch import FLOAT, namespace_for
 from .finite import RAISE, check_tape
 from .primitives import PRIMITIVES, Primitive
 from .straightline import float_code
+from .tape import _COMPARISONS
 
-__all__ = ["Replay", "reads", "reverse", "reverse_floats"]
+__all__ = ["Replay", "check_guard", "plain_constants", "plan", "reads", "reverse", "reverse_floats"]
 
 _LOADS = {"LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_FAST_AND_CLEAR",
           "LOAD_FAST_LOAD_FAST", "DELETE_FAST", "STORE_FAST"}
@@ -160,6 +161,34 @@ def plan(tape: Any, key: Any, values: Sequence[int], derive: Sequence[int], guar
     return steps
 
 
+def plain_constants(tape: Any) -> bool:
+    """Whether every constant on the tape is a Python float or int (computed once per tape)."""
+    if tape.plain is None:
+        tape.plain = all(type(x) in (float, int) for spec in tape.consts.values() for kind, x in spec
+                         if kind == "c") and all(type(tape.values[i]) in (float, int) for i in _const_nodes(tape))
+    return tape.plain
+
+
+def check_guard(guard: tuple, vals: list[Any]) -> None:
+    """Raise :class:`StaleTraceError` when a recorded comparison comes out differently at the new values."""
+    _, op, spec, outcome = guard
+    a, b = (vals[x] if kind == "n" else x for kind, x in spec)
+    now = _COMPARISONS[op](a, b)
+    if isinstance(now, np.ndarray):
+        same = bool(np.all(now == outcome))
+    else:
+        same = bool(now) == outcome
+    if not same:
+        raise StaleTraceError(
+            f"the comparison {_show(a)} {op} {_show(b)} was {outcome} when the function was traced "
+            "but differs at this point, so the recorded branch no longer applies; trace the function again here"
+        )
+
+
+def _show(x: Any) -> str:
+    return f"{x:.6g}" if isinstance(x, float) else repr(x)
+
+
 class Replay:
     """A tape's values and partials at a new point, filled as plans ask (``None`` = not evaluated yet)."""
 
@@ -174,7 +203,7 @@ class Replay:
         for i, x in zip(inputs, point):
             vals[i] = x
         self.vals = vals
-        self.plain = plain = plain_constants and all(type(x) is float for x in point)
+        self.plain = plain = plain_constants and not [x for x in point if type(x) is not float]
         self.parts: list[Any] = list(constant_partials(base, plain))
         self.check = check  # the guard check (raises StaleTraceError)
         self.cone = False  # set once the outputs' ancestors are all evaluated (values and partials)

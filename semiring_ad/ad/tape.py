@@ -137,21 +137,6 @@ class Tape:
         self.consts[tracer.index] = spec
         return tracer
 
-    def push2(self, op: str, out: float, p: int, wp: float, q: int, wq: float) -> Tracer:
-        """Record a float node with traced arguments ``p``, ``q`` and partials ``wp``, ``wq``."""
-        i = len(self.ops)
-        if not i & _TIDY_MASK:
-            tidy()
-        self.ops.append(op)
-        self.values.append(out)
-        parents, partials = self.parents, self.partials
-        parents.append(p)
-        parents.append(q)
-        partials.append(wp)
-        partials.append(wq)
-        self.ptr.append(len(partials))
-        return Tracer(self, i, out)
-
     def record(self, prim: Primitive, args: Sequence[Any]) -> Tracer:
         """Apply ``prim`` at the values, record the node and its edges, return its tracer."""
         if self.finished:
