@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import math
 
+import expressions as ex
 import numpy as np
 import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import expressions as ex
 import semiring_ad as sad
 from semiring_ad.ad.dispatch import local_partials
 from semiring_ad.ad.fastpaths import UNARY
@@ -129,7 +129,7 @@ def counted():
         calls["partial"] += 1
         return 2 * x
 
-    prim = register_primitive(Primitive("counted_square", 1, value, (partial,), lambda x: x**2))
+    register_primitive(Primitive("counted_square", 1, value, (partial,), lambda x: x**2))
     try:
         yield (lambda x: sad.apply("counted_square", x)), calls
     finally:
