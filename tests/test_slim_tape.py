@@ -235,3 +235,20 @@ def test_vmap_grad_of_a_difference_defers_no_sign():
     np.testing.assert_allclose(d2, xs - np.cos(ys), rtol=1e-15)
     d = sad.vmap_grad(lambda a: -sad.sin(a) - sad.cos(a))(xs)
     np.testing.assert_allclose(d, np.sin(xs) - np.cos(xs), rtol=1e-14)
+
+
+@pytest.mark.parametrize(("f", "good", "bad"), [
+    (lambda x: 1.0 / x, 2.0, 0.0),
+    (lambda x: sad.log(x) * x, 2.0, -1.0),
+    (lambda x: sad.sqrt(x) + x, 4.0, 0.0),
+    (lambda x: x / (x - 2.0), 3.0, 2.0),
+])
+def test_a_reused_trace_raises_the_tracers_error_where_the_point_leaves_the_domain(f, good, bad):
+    """The straight-line replay hands an error back to the generic loop, which words it as tracing does."""
+    with pytest.raises(DomainError) as traced:
+        sad.trace(f, bad)
+    g = sad.trace(f, good)
+    with pytest.raises(DomainError) as replayed:
+        g.at(bad)
+    assert str(replayed.value) == str(traced.value)
+    assert g.at(good).jacobian() == sad.trace(f, good).jacobian()  # the cached plan still works
