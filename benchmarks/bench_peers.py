@@ -63,6 +63,7 @@ except ModuleNotFoundError:  # run as a script from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import semiring_ad as sad
 
+from semiring_ad.ad.computation import _adjoints
 from semiring_ad.core.graph import CompiledGraph
 from semiring_ad.core.solver import BACKENDS, sweep
 
@@ -479,7 +480,7 @@ def dag_engines(ops: list[int], a: list[int], b: list[int], peers: dict[str, Any
     return engines
 
 
-def bench_dag(n_nodes: int, peers: dict[str, Any], repeat: int = 3) -> dict[str, Any]:
+def bench_dag(n_nodes: int, peers: dict[str, Any], repeat: int = 5) -> dict[str, Any]:
     """Time record + reverse on the random DAG for every engine; check the gradients first.
 
     Parameters
@@ -511,33 +512,34 @@ def bench_dag(n_nodes: int, peers: dict[str, Any], repeat: int = 3) -> dict[str,
         got = e.wrap(e.run)
         if not math.isclose(got, reference, rel_tol=RTOL, abs_tol=1e-300):
             raise AssertionError(f"{e.name}: gradient {got!r} differs from semiring_ad's {reference!r}")
-    rows = []
-    for e in engines:
-        t_off, _ = e.wrap(lambda e=e: best_time(e.run, repeat))
-        t_on, _ = e.wrap(lambda e=e: best_time(e.run, repeat, gc_off=False))
-        rows.append((e.name, t_off, t_on))
+    best = {e.name: [math.inf, math.inf] for e in engines}
+    for _ in range(repeat):  # rounds over the engines, so a burst of load hits them all alike
+        for e in engines:
+            t_off, _ = e.wrap(lambda e=e: best_time(e.run, 1))
+            t_on, _ = e.wrap(lambda e=e: best_time(e.run, 1, gc_off=False))
+            best[e.name] = [min(best[e.name][0], t_off), min(best[e.name][1], t_on)]
+    rows = [(name, t_off, t_on) for name, (t_off, t_on) in best.items()]
     plain = dag_function(ops, a, b, math.tanh)
     t_plain, _ = best_time(lambda: plain(X0), repeat)
     return {"rows": rows, "plain": t_plain, "breakdown": sad_breakdown(ops, a, b, repeat), "gradient": reference,
-            "nodes": n_nodes}
+            "nodes": n_nodes, "repeat": repeat}
 
 
 def sad_breakdown(ops: list[int], a: list[int], b: list[int], repeat: int = 3) -> dict[str, float]:
-    """semiring_ad's steps on the DAG, timed separately as ``sad.grad`` runs them (seconds, best of ``repeat``).
+    """semiring_ad's steps on the DAG, timed separately (seconds, best of ``repeat``).
 
-    Each run traces afresh, compiles the tape (``g.compiled``) and sweeps
-    backward once, so the first sweep pays whatever the chosen backend sets up
-    per graph (CSR lists, plans, weight arrays); a second sweep on the same
-    graph shows the steady-state cost.
+    ``sad.grad`` records (``sad.trace``) and sweeps backward on the tape's own
+    lists (``reverse``); for comparison, the core's path: compile the tape
+    (``g.compiled``) and sweep it, first on the fresh graph (which pays what
+    the chosen backend sets up per graph), then again.
 
     Returns
     -------
     dict
-        ``record``, ``compile``, ``sweep`` (first on a fresh graph),
-        ``sweep_again`` and the number of ``edges``.
+        ``record``, ``reverse``, ``compile``, ``sweep``, ``sweep_again`` and the number of ``edges``.
     """
     f = dag_function(ops, a, b, sad.tanh)
-    best = dict.fromkeys(("record", "compile", "sweep", "sweep_again"), math.inf)
+    best = dict.fromkeys(("record", "reverse", "compile", "sweep", "sweep_again"), math.inf)
     edges = 0
     for _ in range(max(repeat, 1)):
         gc.collect()
@@ -546,6 +548,8 @@ def sad_breakdown(ops: list[int], a: list[int], b: list[int], repeat: int = 3) -
             t0 = time.perf_counter()
             g = sad.trace(f, X0)
             t1 = time.perf_counter()
+            _adjoints(g, g.outputs[0])
+            t1r = time.perf_counter()
             cg = g.compiled
             t2 = time.perf_counter()
             sweep(cg, sad.PLUS_TIMES, {g.outputs[0]: 1.0}, "backward")
@@ -554,7 +558,7 @@ def sad_breakdown(ops: list[int], a: list[int], b: list[int], repeat: int = 3) -
             t4 = time.perf_counter()
         finally:
             gc.enable()
-        for key, t in zip(best, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+        for key, t in zip(best, (t1 - t0, t1r - t1, t2 - t1r, t3 - t2, t4 - t3)):
             best[key] = min(best[key], t)
         edges = g.n_edges
         del g, cg
@@ -577,25 +581,29 @@ def print_dag(res: dict[str, Any]) -> None:
     bd = res["breakdown"]
     print(f"| plain floats, no derivative (reference) | {res['plain']:.3f} | {res['plain'] * 1e6 / n:.2f} "
           f"| | {res['plain'] / sad_off:.2f}× | |")
-    for part in ("record", "compile", "sweep", "sweep_again"):
-        what = {"record": "record (`sad.trace`)", "compile": "compile tape to CSR (`g.compiled`)",
-                "sweep": f"first backward sweep on the new graph ({bd['edges']:,} edges)",
-                "sweep_again": "a second sweep on the same graph"}[part]
-        prefix = "for comparison" if part == "sweep_again" else "of which"
+    for part in ("record", "reverse", "compile", "sweep", "sweep_again"):
+        what = {"record": "record (`sad.trace`)", "reverse": "reverse sweep on the tape's own lists",
+                "compile": "compile tape to CSR (`g.compiled`)",
+                "sweep": f"first core backward sweep on the compiled graph ({bd['edges']:,} edges)",
+                "sweep_again": "a second core sweep on the same graph"}[part]
+        prefix = "of which" if part in ("record", "reverse") else "for comparison"
         print(f"| semiring_ad, {prefix}: {what} | {bd[part]:.3f} | {bd[part] * 1e6 / n:.2f} | | "
               f"{bd[part] / sad_off:.2f}× | |")
-    print(f"\nBest of 3 runs each; solver backends registered: {', '.join(sorted(BACKENDS))}.")
-    targets = {"micrograd": 3.0, "PyTorch": 10.0}
+    print(f"\nBest of {res['repeat']} runs each; solver backends registered: {', '.join(sorted(BACKENDS))}.")
     lines = []
     for name, t_off, t_on in rows[1:]:
-        for peer, goal in targets.items():
-            if name.startswith(peer):
-                ratio_off, ratio_on = t_off / sad_off, t_on / sad_on
-                verdict = "met" if ratio_off >= goal else "MISSED"
-                lines.append(f"- {peer} time / semiring_ad time: {ratio_off:.2f}× with gc off, {ratio_on:.2f}× with "
-                             f"gc on; target ≥ {goal:g}× (semiring_ad that much faster): {verdict}")
-    for name, t_off, _ in rows[1:]:
-        if name.startswith("list tape"):
+        if name.startswith("micrograd"):  # issue 13: at least as fast with gc off, ≥ 3× faster with gc on
+            for mode, ratio, goal in (("off", t_off / sad_off, 1.0), ("on", t_on / sad_on, 3.0)):
+                lines.append(f"- micrograd time / semiring_ad time, gc {mode}: {ratio:.2f}×; target ≥ {goal:g}×: "
+                             + ("met" if ratio >= goal else "MISSED"))
+        elif name.startswith("PyTorch"):
+            lines.append(f"- PyTorch time / semiring_ad time: {t_off / sad_off:.2f}× with gc off, "
+                         f"{t_on / sad_on:.2f}× with gc on")
+        elif name.startswith("list tape, operator"):  # issue 13: within 1.5× of the minimal overloading tape
+            ratio = sad_off / t_off
+            lines.append(f"- semiring_ad time / {name} time, gc off: {ratio:.2f}×; target ≤ 1.5×: "
+                         + ("met" if ratio <= 1.5 else "MISSED"))
+        elif name.startswith("list tape"):
             lines.append(f"- {name}: semiring_ad takes {sad_off / t_off:.1f}× its time")
     if lines:
         print("\nTargets (time of the peer / time of semiring_ad):\n")
@@ -695,8 +703,8 @@ def print_baydin(rows: list[tuple[str, float]], calls: int, peers: dict[str, Any
     if "micrograd" in peers:
         print("\nmicrograd: skipped here (micrograd 0.1.0 has no `log` and no `sin`).")
     reused = rows[1][1]
-    verdict = "met" if reused <= 10.0 else "MISSED"
-    print(f"\nTarget: reused trace ≤ 10 µs per call; measured {reused:.1f} µs: {verdict}.")
+    verdict = "met" if reused <= 15.0 else "MISSED"
+    print(f"\nTarget (issue 13): reused trace ≤ 15 µs per call; measured {reused:.1f} µs: {verdict}.")
     _print_load()
 
 
@@ -883,7 +891,9 @@ def bench_points(n_points: int, peers: dict[str, Any], repeat: int = 3) -> dict[
     exact = np.array(baydin_gradient(x1s, x2s))
     vg = sad.vmap_grad(baydin, argnums=(0, 1))
     methods: list[tuple[str, Callable[[], Any], str]] = [
-        ("semiring_ad `sad.vmap_grad`", lambda: vg(x1s, x2s), "one trace, replay on arrays, one sweep"),
+        ("semiring_ad `sad.vmap_grad`", lambda: vg(x1s, x2s),
+         "one trace, the values the gradient reads on arrays, one sweep"),
+        ("NumPy, the gradient written by hand (floor)", lambda: baydin_gradient(x1s, x2s), "(1/x1 + x2, x1 − cos x2)"),
         ("`sympy.lambdify` of the exact gradient (numpy)", lambda: fn(x1s, x2s),
          f"plus {t_lambdify * 1e3:.1f} ms once for diff + lambdify"),
     ]

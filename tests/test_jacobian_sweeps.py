@@ -1,5 +1,7 @@
 """Regression: integer partials (from ``+`` and ``−``) made ``_jacobian_matrix`` sweep once per seed.
 
+Float tapes now record float partials (``test_float_tapes_record_float_partials_for_every_rule``).
+
 The one-sweep path (seed i carries the unit vector e_i) must be taken for any
 tape of real partials; the values are checked against central finite
 differences, an oracle independent of the sweeps.
@@ -32,11 +34,18 @@ def numpy_f(x):
     return [x[0] + x[1] * x[2], x[1] - np.sin(x[0]), x[2] + x[0] * x[0] - x[1], x[0] * x[1] * x[2]]
 
 
+def test_float_tapes_record_float_partials_for_every_rule():
+    """The rules write ``+``'s and ``−``'s partials as ints (exact for SymPy); a float tape casts them."""
+    g = sad.trace(lambda x, y: [x + y, x - y, 2 - x, -y, x + 1, sad.maximum(x, y), sad.relu(y), x / 2], 0.5, 1.5)
+    assert g.tape.partials and all(type(w) is float for w in g.tape.partials)
+    assert all(type(w) is float for w in g.at(0.7, -0.2).tape.partials)
+
+
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
 def test_jacobian_with_integer_partials_takes_one_sweep(mode, monkeypatch):
     x = np.array([0.3, -1.2, 2.0])
     g = sad.trace(f, x)
-    assert any(type(w) is int for w in g.tape.partials), "+ and - record integer partials"
+    assert all(type(w) is float for w in g.tape.partials), "+ and - record float partials"
     calls = []
     real_solve = computation._solve
 

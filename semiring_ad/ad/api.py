@@ -24,19 +24,22 @@ from ..errors import InputError, TraceError
 from .accumulation import elimination_jacobian
 from .computation import (
     ComputationGraph,
-    _at_every_point,
+    _adjoints,
     _concrete,
     _exact,
     _finish,
     _jacobian_matrix,
+    _live_compiled,
     _pick,
+    _scalar_output,
     _shape,
     _solve,
     jacobian_of_graph,
 )
 from .dispatch import new_level
 from .dual import DUAL, Dual
-from .tracing import _normalize_argnums, trace
+from .tracing import _argnums, _pack, trace
+from .vectorized import vmap_grad
 
 __all__ = [
     "grad",
@@ -55,12 +58,6 @@ __all__ = [
 ArgNums = int | Sequence[int]
 
 
-def _argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
-    if isinstance(argnums, int):
-        return (argnums,), False
-    return tuple(argnums), True
-
-
 
 
 def _split(flat: list[Any], g: ComputationGraph) -> list[Any]:
@@ -73,24 +70,13 @@ def _split(flat: list[Any], g: ComputationGraph) -> list[Any]:
     return pieces
 
 
-def _pack(pieces: list[Any], tuple_out: bool) -> Any:
-    return tuple(pieces) if tuple_out else pieces[0]
-
-
-def _scalar_output(g: ComputationGraph, name: str) -> int:
-    if g.out_shape is not None:
-        raise TraceError(
-            f"{name} needs a function with a scalar output, but it returned shape {g.out_shape}; "
-            "use jacobian (or vjp with a cotangent) for vector outputs"
-        )
-    return g.outputs[0]
 
 
 def _gradient(g: ComputationGraph, tuple_out: bool) -> Any:
     out = _scalar_output(g, "grad")
-    # One scalar seed on a tape swept once: the generic loop beats any vectorized set-up (measured).
+    # One scalar seed on a tape swept once, on the tape's own lists: no compiled graph, no NumPy round trip.
     # The seed is the integer 1 at SymPy inputs, so symbolic gradients stay exact (no 1.0*x**2).
-    vals = _solve(g, {out: _exact(g, [1.0])[0]}, "backward", backend="python")
+    vals = _adjoints(g, out)
     return _pack(_split(_pick(vals, g.inputs), g), tuple_out)
 
 
@@ -147,54 +133,6 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
         return _gradient(trace(f, *args, argnums=nums), tuple_out)
 
     return gradient
-
-
-def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """The gradient of a scalar ``f`` at many points in one sweep (like JAX's ``vmap(grad(f))``).
-
-    Every argument carries a leading batch axis.  ``f`` is traced once, at the
-    first point; the tape is then re-evaluated at all points at once (every
-    value and edge weight becomes an array over the batch) and one backward
-    sweep gives all gradients.  A branch that would go differently at some
-    point raises :class:`~semiring_ad.errors.StaleTraceError`.
-
-    Examples
-    --------
-    >>> import semiring_ad as sad
-    >>> xs, ys = np.linspace(0.0, 1.0, 5), np.full(5, 2.0)
-    >>> dx, dy = vmap_grad(lambda x, y: sad.sin(x) * y, argnums=(0, 1))(xs, ys)
-    >>> np.allclose(dx, 2.0 * np.cos(xs)), np.allclose(dy, np.sin(xs))
-    (True, True)
-    """
-    nums, tuple_out = _argnums(argnums)
-
-    def batched(*args: Any) -> Any:
-        arrays = [np.asarray(a, dtype=float) for a in args]
-        sizes = {a.shape[0] for a in arrays if a.ndim}
-        if len(sizes) != 1 or any(a.ndim == 0 for a in arrays):
-            raise TraceError(f"vmap_grad needs arguments with one common leading batch axis; got shapes "
-                             f"{[a.shape for a in arrays]}")
-        batch = sizes.pop()
-        if batch == 0:  # an empty batch: empty gradients, shaped (0, *argument shape)
-            return _pack([np.zeros(arrays[k].shape) for k in _normalize_argnums(nums, len(arrays))], tuple_out)
-        # Trace every argument (a batched constant must follow the points too); report the asked ones.
-        g = trace(f, *[a[0] for a in arrays])
-        moved = [np.moveaxis(a, 0, -1) for a in arrays]  # batch axis last: (*shape, B)
-        out = _scalar_output(g, "vmap_grad")
-        vals = _solve(_at_every_point(g, moved), {out: 1.0}, "backward")
-        flat = [np.broadcast_to(np.asarray(0.0 if vals[i] is None else vals[i], dtype=float), (batch,))
-                for i in g.inputs]
-        pieces, start = [], 0
-        for shape in g.in_shapes:
-            size = 1 if shape is None else int(np.prod(shape, dtype=int))
-            block = np.stack(flat[start:start + size], axis=-1)  # (B, size)
-            start += size
-            pieces.append(block[:, 0] if shape is None else block.reshape((batch, *shape)))
-        pieces = [pieces[k] for k in _normalize_argnums(nums, len(arrays))]
-        return _pack(pieces, tuple_out)
-
-    return batched
-
 
 
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
@@ -301,7 +239,7 @@ def _hvp_dual(g: ComputationGraph, tangents: Sequence[Any], name: str = "hvp") -
     vs = _exact(g, _flat_like(g, tangents, "tangents"))
     duals = [Dual(x, v, level) for x, v in zip(point, vs)]
     gd = g.at(*_regroup(g, duals))
-    vals = sweep(gd.compiled, DUAL, {out: Dual(*_exact(g, [1.0, 0.0]), level)}, "backward")
+    vals = sweep(_live_compiled(gd), DUAL, {out: Dual(*_exact(g, [1.0, 0.0]), level)}, "backward")
     res = []
     for i in g.inputs:
         d = vals[i]

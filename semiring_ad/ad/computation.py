@@ -14,7 +14,6 @@ imports a view.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
@@ -28,14 +27,11 @@ from ..core.modes import ad_mode
 from ..core.semirings import PLUS_TIMES
 from ..core.solver import sweep
 from ..errors import DomainError, StaleTraceError, TraceError
-from .dispatch import FLOAT, namespace_for
-from .finite import RAISE, check_scalar, check_tape, point_error
-from .primitives import PRIMITIVES
-from .tape import _COMPARISONS, Tape, _scalar
+from .finite import check_scalar, point_error
+from .replay import Replay, check_guard, plain_constants, plan, reverse, reverse_floats
+from .tape import Tape, _scalar
 
 __all__ = ["ComputationGraph", "jacobian_of_graph"]
-
-_FLOATS_ONLY = contextlib.nullcontext()
 
 
 class ComputationGraph:
@@ -53,7 +49,9 @@ class ComputationGraph:
 
     def __init__(self, tape: Tape, inputs: list[int], outputs: list[int], out_shape: tuple | None,
                  in_shapes: tuple, argnums: tuple[int, ...]) -> None:
-        self.tape = tape
+        self._tape: Tape | None = tape
+        self._replay: Replay | None = None  # set by at(): values and partials evaluated on demand
+        self._base: ComputationGraph | None = None  # the traced graph an at() graph re-evaluates
         self.inputs = inputs
         self.outputs = outputs
         self.out_shape = out_shape
@@ -62,38 +60,56 @@ class ComputationGraph:
 
     def __repr__(self) -> str:
         return (f"<ComputationGraph: {len(self.inputs)} inputs, {len(self.outputs)} outputs, "
-                f"{len(self.tape)} nodes, {len(self.tape.parents)} edges>")
+                f"{self.n_nodes} nodes, {self.n_edges} edges>")
+
+    @property
+    def tape(self) -> Tape:
+        """The tape, every value and partial filled (a graph from :meth:`at` evaluates the rest now)."""
+        if self._tape is None:
+            self._tape = self._replay.complete(_replay_error)  # type: ignore[union-attr]
+        return self._tape
+
+    @property
+    def _structure(self) -> Tape:
+        """The recorded tape whose structure (ops, edges, constants) this graph shares."""
+        return self._tape if self._replay is None else self._replay.base
 
     @property
     def n_nodes(self) -> int:
         """Number of nodes on the tape."""
-        return len(self.tape)
+        return len(self._structure)
 
     @property
     def n_edges(self) -> int:
         """Number of edges (one per traced argument of each operation)."""
-        return len(self.tape.parents)
+        return len(self._structure.parents)
 
     @property
     def value(self) -> Any:
         """The output value(s): a float, or an array shaped like the output."""
-        vals = [self.tape.values[i] for i in self.outputs]
-        return _shape(vals, self.out_shape)
+        if self._tape is None and not self._replay.cone:  # type: ignore[union-attr]  # the outputs' ancestors only
+            base = self._replay.base  # type: ignore[union-attr]
+            self._replay.run(plan(base, ("values", *self.outputs), self.outputs, (), False), _replay_error)
+        vals = _values(self)
+        return _shape([vals[i] for i in self.outputs], self.out_shape)
 
     @cached_property
     def compiled(self) -> CompiledGraph:
         """The tape as a :class:`CompiledGraph` (nodes are tape positions)."""
+        if self._base is not None:  # same structure, new weights
+            return self._base.compiled.with_weights(self.tape.partials)
         t = self.tape
         return CompiledGraph.from_arrays(range(len(t)), np.asarray(t.ptr), np.asarray(t.parents, dtype=np.int64),
-                                         t.partials, levels=np.asarray(t.levels))
+                                         t.partials)
 
     def labels(self) -> list[str]:
         """A name per node, Baydin's: an input's name (``x1``), the others ``v_1, v_2, …`` in tape order.
 
         The same names as the trace tables, ``explain`` and ``draw``.
         """
-        inputs, k = set(self.inputs), iter(range(1, len(self.tape) + 1))
-        return [self.tape.labels[i] if i in inputs else f"v_{next(k)}" for i in range(len(self.tape))]
+        names, n = self._structure.names, self.n_nodes
+        inputs, k = set(self.inputs), iter(range(1, n + 1))
+        return [names.get(i, "") if i in inputs else f"v_{next(k)}" for i in range(n)]
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The graph view: nodes carry ``op``, ``value``, ``label``; edges ``weight`` = ∂v/∂u.
@@ -125,21 +141,36 @@ class ComputationGraph:
         may be floats, NumPy arrays of points (every value and partial becomes
         an array), dual numbers or SymPy expressions.
 
+        Only the outputs' ancestors are evaluated here (values and partials,
+        :mod:`semiring_ad.ad.replay`), and the values the recorded comparisons
+        read; the rest of the tape when ``tape`` (or a view) is read.
+
         Raises
         ------
         StaleTraceError
             If a comparison recorded while tracing comes out differently here.
         """
+        return self._at(args, cone=True)
+
+    def _at(self, args: Sequence[Any], cone: bool) -> ComputationGraph:
+        """:meth:`at`; with ``cone=False`` only the guards now (a derivative evaluates what it reads)."""
         flat = self._flatten_point(args)
-        tape = _replay(self.tape, dict(zip(self.inputs, flat)))
-        g = ComputationGraph(tape, self.inputs, self.outputs, self.out_shape, self.in_shapes, self.argnums)
-        g.__dict__["compiled"] = self.compiled.with_weights(tape.partials)  # same structure, new weights
+        base = self._structure
+        state = Replay(base, self.inputs, flat, plain_constants(base), check_guard)
+        outs = self.outputs if cone else ()
+        state.run(plan(base, ("at", *outs), outs, outs, True), _replay_error)
+        state.cone = cone
+        g = ComputationGraph(None, self.inputs, self.outputs, self.out_shape, self.in_shapes,  # type: ignore[arg-type]
+                             self.argnums)
+        g._replay, g._base = state, self._base or self
         return g
 
     def _flatten_point(self, args: Sequence[Any]) -> list[Any]:
         if len(args) != len(self.in_shapes):
             raise TraceError(f"at() expects {len(self.in_shapes)} argument(s), one per traced argument; "
                              f"got {len(args)}")
+        if not any(self.in_shapes):  # scalars only
+            return [_scalar(a) for a in args]
         flat: list[Any] = []
         for a, shape in zip(args, self.in_shapes):
             if shape is None:
@@ -150,50 +181,6 @@ class ComputationGraph:
                 raise TraceError(f"at() got an argument of shape {arr.shape}; the trace had shape {shape}")
             flat.extend(_scalar(arr[idx]) for idx in np.ndindex(shape))
         return flat
-
-
-def _replay(tape: Tape, point: dict[int, Any]) -> Tape:
-    """A new tape with the same structure, evaluated at ``point`` (input index -> value)."""
-    new = Tape.__new__(Tape)
-    new.level, new.ops, new.args, new.levels, new.ptr = tape.level, tape.ops, tape.args, tape.levels, tape.ptr
-    new.parents, new.labels, new.guards, new.refs = tape.parents, tape.labels, tape.guards, tape.refs
-    new.local = tape.local
-    new.finished = True
-    new.plain = _plain_constants(tape)
-    vals: list[Any] = []
-    partials: list[Any] = []
-    table, float_ns = PRIMITIVES, FLOAT
-    # Float inputs and float constants keep every value a float: pick FLOAT once, not per node.
-    plain = all(type(v) is float for v in point.values()) and _plain_constants(tape)
-    pending = tape.guards[::-1]  # a stack: the next guard to check is last
-    # The finiteness rule on arrays of points: NumPy raises where floats raise (floats need no errstate).
-    with _FLOATS_ONLY if plain else np.errstate(**RAISE):
-        for i, (op, spec) in enumerate(zip(tape.ops, tape.args)):
-            while pending and pending[-1][0] <= i:
-                _check_guard(pending.pop(), vals)
-            if op is None:
-                vals.append(point[i])
-                continue
-            if op == "const":
-                vals.append(tape.values[i])
-                continue
-            prim = tape.local.get(i) or table[op]
-            args = [vals[x] if kind == "n" else x for kind, x in spec]
-            m = float_ns if plain else namespace_for(args)
-            try:
-                out = prim.value(m, *args)
-                for k, (kind, _) in enumerate(spec):
-                    if kind == "n":
-                        partials.append(prim.partials[k](m, *args, out))
-            except (ArithmeticError, ValueError) as exc:
-                raise _replay_error(prim, args, spec, exc) from exc
-            vals.append(out)
-        while pending:
-            _check_guard(pending.pop(), vals)
-    new.values, new.partials, new.mixed = vals, partials, not plain
-    if plain:  # floats are checked once (NumPy raised by itself; dual numbers check their own arithmetic)
-        check_tape(new)
-    return new
 
 
 def _replay_error(prim: Any, args: list, spec: tuple, exc: Exception | None) -> DomainError:
@@ -215,7 +202,7 @@ def _replay_error(prim: Any, args: list, spec: tuple, exc: Exception | None) -> 
 def _at_every_point(g: ComputationGraph, moved: list[np.ndarray]) -> ComputationGraph:
     """``g.at(*moved)`` for :func:`~semiring_ad.ad.api.vmap_grad`, whose stale branches get its own advice."""
     try:
-        return g.at(*moved)
+        return g._at(moved, cone=False)  # the gradient evaluates only what it reads
     except StaleTraceError as exc:
         raise StaleTraceError(
             f"vmap_grad traces f once, at the first point, and reuses that trace for the whole batch, but f "
@@ -224,39 +211,60 @@ def _at_every_point(g: ComputationGraph, moved: list[np.ndarray]) -> Computation
         ) from None
 
 
+def _values(g: ComputationGraph) -> list[Any]:
+    """The graph's values list (``None`` where an at() graph has not evaluated yet; inputs are always there)."""
+    return g._replay.vals if g._tape is None else g._tape.values  # type: ignore[union-attr]
+
+
+def _live_partials(g: ComputationGraph) -> list[Any]:
+    """The partials, those on the outputs' ancestors at least (``None`` on edges an at() graph skipped)."""
+    if g._tape is not None:
+        return g._tape.partials
+    if g._replay.cone:  # type: ignore[union-attr]
+        return g._replay.parts  # type: ignore[union-attr]
+    base = g._replay.base  # type: ignore[union-attr]
+    g._replay.run(plan(base, ("derive", *g.outputs), (), g.outputs, False), _replay_error)  # type: ignore[union-attr]
+    return g._replay.parts  # type: ignore[union-attr]
+
+
+def _live_compiled(g: ComputationGraph) -> CompiledGraph:
+    """``g.compiled``, or for an at() graph its outputs' part (a skipped edge weighs 0: no path to an output)."""
+    if g._tape is not None or g._base is None:
+        return g.compiled
+    if "_live_compiled" not in g.__dict__:
+        g.__dict__["_live_compiled"] = g._base.compiled.with_weights([0.0 if w is None else w
+                                                                      for w in _live_partials(g)])
+    return g.__dict__["_live_compiled"]
+
+
+def _scalar_output(g: ComputationGraph, name: str) -> int:
+    if g.out_shape is not None:
+        raise TraceError(
+            f"{name} needs a function with a scalar output, but it returned shape {g.out_shape}; "
+            "use jacobian (or vjp with a cotangent) for vector outputs"
+        )
+    return g.outputs[0]
+
+
+def _float_tape(g: ComputationGraph) -> bool:
+    """Whether every value and partial is a float (a float trace, or an at() graph at a float point)."""
+    return (g._replay.plain if g._tape is None else not g._tape.mixed) and not g._structure.local  # type: ignore
+
+
+def _adjoints(g: ComputationGraph, out: int) -> list[Any]:
+    """The backward (+, ×) sweep from ``out`` (seed 1) on the tape's own lists: every node's adjoint."""
+    t, partials = g._structure, _live_partials(g)
+    if _float_tape(g):
+        return reverse_floats(t.ptr, t.parents, partials, out, len(t))
+    return reverse(t.ptr, t.parents, partials, {out: _exact(g, [1.0])[0]}, len(t))
+
+
 def _exact(g: ComputationGraph, seeds: list[Any]) -> list[Any]:
     """Seeds as given, but integral floats as ints when an input is symbolic (1, not 1.0: exact results)."""
-    if not any(is_sympy(g.tape.values[i]) for i in g.inputs):
+    values = _values(g)
+    if not any(is_sympy(values[i]) for i in g.inputs):
         return seeds
     return [int(v) if isinstance(v, float) and v.is_integer() else v for v in seeds]
-
-
-def _plain_constants(tape: Tape) -> bool:
-    """Whether every constant on the tape is a Python float or int (computed once per tape)."""
-    if tape.plain is None:
-        tape.plain = all(type(x) in (float, int) for spec in tape.args for kind, x in spec if kind == "c") and all(
-            type(v) in (float, int) for op, v in zip(tape.ops, tape.values) if op == "const"
-        )
-    return tape.plain
-
-
-def _check_guard(guard: tuple, vals: list[Any]) -> None:
-    _, op, spec, outcome = guard
-    a, b = (vals[x] if kind == "n" else x for kind, x in spec)
-    now = _COMPARISONS[op](a, b)
-    if isinstance(now, np.ndarray):
-        same = bool(np.all(now == outcome))
-    else:
-        same = bool(now) == outcome
-    if not same:
-        raise StaleTraceError(
-            f"the comparison {_show(a)} {op} {_show(b)} was {outcome} when the function was traced "
-            "but differs at this point, so the recorded branch no longer applies; trace the function again here"
-        )
-
-
-def _show(x: Any) -> str:
-    return f"{x:.6g}" if isinstance(x, float) else repr(x)
 
 
 def _shape(vals: list[Any], shape: tuple | None) -> Any:
@@ -295,21 +303,21 @@ def _is_real(v: Any) -> bool:
 
 def _solve(g: ComputationGraph, seeds: dict[int, Any], direction: str, semiring: Any = PLUS_TIMES,
            backend: str = "auto", cg: CompiledGraph | None = None) -> list:
-    return sweep(g.compiled if cg is None else cg, semiring, seeds, direction, backend=backend)
+    return sweep(_live_compiled(g) if cg is None else cg, semiring, seeds, direction, backend=backend)
 
 
 def _float_compiled(g: ComputationGraph) -> CompiledGraph | None:
     """``g.compiled`` with float64 weights if every partial is a real number, else None.
 
-    The primitive rules write constants as integers (``+`` and ``−`` record the
-    partials 1 and −1, exact for SymPy), so a numeric tape mixes ints and
-    floats; as one float array the vectorized backends take it in one sweep.
+    A float tape records float partials (the rules' integer constants are cast
+    as recorded), so as one float array the vectorized backends take it in
+    one sweep.  An at() graph's skipped edges weigh 0 (no path to an output).
     """
     if "_float_compiled" not in g.__dict__:
-        partials = g.tape.partials
+        partials = [0.0 if w is None else w for w in _live_partials(g)]
         real = all(type(w) is float or _is_real(w) for w in partials)
         g.__dict__["_float_compiled"] = (
-            g.compiled.with_weights(np.asarray(partials, dtype=np.float64)) if real else None)
+            _live_compiled(g).with_weights(np.asarray(partials, dtype=np.float64)) if real else None)
     return g.__dict__["_float_compiled"]
 
 
@@ -321,11 +329,18 @@ def jacobian_of_graph(g: ComputationGraph, mode: str = "auto") -> Any:
 
     With several traced arguments their inputs are flattened into one axis.
     """
-    flat = _jacobian_matrix(g, mode)
     lead = () if g.out_shape is None else g.out_shape
     tail = g.in_shapes[0] if len(g.in_shapes) == 1 else (len(g.inputs),)
     full = lead + (() if tail is None else tail)
-    values = g.tape.values
+    if len(g.outputs) == 1 and mode in ("auto", "reverse", "backward") and _float_tape(g):
+        t = g._structure  # one float sweep on the tape's own lists; no arrays of points
+        adj = reverse_floats(t.ptr, t.parents, _live_partials(g), g.outputs[0], len(t))
+        if not full:
+            return adj[g.inputs[0]]
+        row = np.array([adj[i] for i in g.inputs])
+        return row if len(full) == 1 else row.reshape(full)
+    flat = _jacobian_matrix(g, mode)
+    values = _values(g)
     arrays = [values[i] for i in g.inputs if isinstance(values[i], np.ndarray)]
     points = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
     if points:  # evaluated at many points (``at`` with arrays): every entry gets the points' axes, last
@@ -355,8 +370,12 @@ def _jacobian_matrix(g: ComputationGraph, mode: str) -> np.ndarray:
         block = np.asarray(rows, dtype=float)  # (len(read_at), len(seeds_from))
         J[:] = block if mode == "forward" else block.T
         return J
+    t = g._structure
     for k, node in enumerate(seeds_from):  # seed 1 (exact): SymPy weights stay exact
-        vals = _pick(_solve(g, {node: 1}, direction), read_at)
+        if direction == "backward":  # on the tape's own lists, the outputs' part of an at() graph only
+            vals = _pick(reverse(t.ptr, t.parents, _live_partials(g), {node: 1}, len(t)), read_at)
+        else:
+            vals = _pick(_solve(g, {node: 1}, direction), read_at)
         if mode == "forward":
             J[:, k] = vals
         else:

@@ -31,11 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DomainError
+from ..errors import DomainError, TraceError
 from .namespaces import FLOAT, NUMPY
 from .primitives import Primitive
+from .refusals import refuse_complex
 
-__all__ = ["RAISE", "check_scalar", "check_tape", "nonfinite", "partial_error", "point_error", "value_error"]
+__all__ = ["RAISE", "check_scalar", "check_tape", "nonfinite", "partial_error", "point_error", "scalar_point",
+           "value_error"]
 
 RAISE = {"over": "raise", "divide": "raise", "invalid": "raise"}
 """``np.errstate`` settings under which NumPy raises where the float path raises (underflow stays quiet)."""
@@ -167,3 +169,18 @@ def check_tape(tape: Any) -> None:
         if not all(type(a) in (float, int) for a in args):
             continue
         check_scalar(tape.primitive(i), args, [k for k, (kind, _) in enumerate(spec) if kind == "n"])
+
+
+def scalar_point(x: Any) -> Any:
+    """A point to differentiate at as a float (or the object itself: SymPy, dual numbers), else the error."""
+    if type(x) is float and x - x == 0.0:
+        return x
+    if isinstance(x, (bool, np.bool_)):
+        raise TraceError(f"cannot differentiate with respect to a boolean ({x!r}); pass a number")
+    refuse_complex((x,), "was given as a point to differentiate at")
+    if nonfinite(x):
+        raise DomainError(f"cannot differentiate at a non-finite point ({x!r} holds an inf or a nan); "
+                          "semiring_ad computes derivatives at finite points only (semiring_ad.ad.finite)")
+    if isinstance(x, (int, np.integer, np.floating)):
+        return float(x)
+    return x

@@ -20,7 +20,9 @@ from typing import Any
 
 from . import rules  # noqa: F401  (fills the table the functions are generated from)
 from .dispatch import apply, new_level
+from .fastpaths import UNARY
 from .primitives import PRIMITIVES
+from .tape import Tracer
 
 __all__ = [
     "abs", "absolute", "add", "apply", "arccos", "arcsin", "arctan", "arctan2", "cos", "cosh", "divide", "exp",
@@ -47,8 +49,11 @@ def _make(name: str) -> Callable[..., Any]:
     """The public function for the row ``name``, with its docstring and example."""
     prim = PRIMITIVES[name]
     if prim.arity == 1:
+        method = name if name in UNARY else None
 
         def function(x: Any) -> Any:
+            if method is not None and type(x) is Tracer:  # the tracer's fast path, no dispatch
+                return getattr(x, method)()
             return apply(name, x)
 
         params = "x : float, int, numpy.ndarray, sympy.Expr, or a dual number or tracer"

@@ -35,7 +35,7 @@ from ..errors import SemiringADError, UnknownPrimitiveError
 
 __all__ = [
     "PRIMITIVES", "SYMPY_FUNCTIONS", "UFUNCS", "Primitive", "SympyFunction", "get_primitive",
-    "primitive_of_ufunc", "register_primitive", "sympy_class",
+    "on_replace", "primitive_of_ufunc", "register_primitive", "sympy_class",
 ]  # fmt: skip
 
 
@@ -133,7 +133,32 @@ def sympy_class(prim: Primitive) -> type | None:
     return None
 
 
-PRIMITIVES: dict[str, Primitive] = {}
+class _Table(dict):
+    """The table: a dict that counts its changes (``version``) and tells :func:`on_replace`'s listeners.
+
+    Assigning or deleting a row (``PRIMITIVES[name] = row``, ``del``; also what
+    ``monkeypatch.setitem`` does) counts; ``update``/``pop`` bypass the hook.
+    """
+
+    version = 0
+
+    def __setitem__(self, name: str, prim: Primitive) -> None:
+        old = self.get(name)
+        super().__setitem__(name, prim)
+        if old is not None and old is not prim:
+            self._changed(name)
+
+    def __delitem__(self, name: str) -> None:
+        super().__delitem__(name)
+        self._changed(name)
+
+    def _changed(self, name: str) -> None:
+        self.version += 1
+        for listener in _ON_REPLACE:
+            listener(name)
+
+
+PRIMITIVES: dict[str, Primitive] = _Table()
 """The primitive table, by name.  Add rows with :func:`register_primitive`."""
 
 
@@ -199,6 +224,24 @@ def primitive_of_ufunc(ufunc: Any) -> str | None:
     return name
 
 
+_ON_REPLACE: list[Callable[[str], None]] = []
+
+
+def on_replace(listener: Callable[[str], None]) -> None:
+    """Call ``listener(name)`` whenever a row of the table is replaced or deleted (the fast paths step aside).
+
+    >>> seen = []
+    >>> on_replace(seen.append)
+    >>> cube = Primitive("cube", 1, lambda m, x: x * x * x, (lambda m, x, out: 3 * x * x,), lambda x: x**3)
+    >>> _ = register_primitive(cube)
+    >>> _ = register_primitive(Primitive("cube", 1, cube.value, cube.partials, cube.sympy), replace=True)
+    >>> del PRIMITIVES["cube"]; _ON_REPLACE.remove(seen.append)
+    >>> seen
+    ['cube', 'cube']
+    """
+    _ON_REPLACE.append(listener)
+
+
 def register_primitive(prim: Primitive, *, replace: bool = False) -> Primitive:
     """Add a row to the table (and its ufunc / SymPy class to the lookup maps).
 
@@ -221,7 +264,7 @@ def register_primitive(prim: Primitive, *, replace: bool = False) -> Primitive:
         raise TypeError(f"register_primitive expects a Primitive, got {type(prim).__name__}")
     if prim.name in PRIMITIVES and not replace:
         raise SemiringADError(f"primitive {prim.name!r} is already registered; pass replace=True to overwrite it")
-    PRIMITIVES[prim.name] = prim
+    PRIMITIVES[prim.name] = prim  # a replaced row tells the listeners (_Table)
     if prim.ufunc is not None:
         UFUNCS.setdefault(prim.ufunc, prim.name)
     SYMPY_FUNCTIONS.invalidate()  # type: ignore[attr-defined]

@@ -1,10 +1,9 @@
 """The tape and the tracer: recording a Wengert list with local partials on its edges.
 
-The tape is the Wengert list: one entry per operation with its primitive,
-its arguments (node indices or constants), its value, and one edge per
-traced argument carrying the local partial ∂v/∂u from the primitive table.
-Parents and partials live in flat lists (CSR), so recording allocates no
-per-node objects beyond the returned :class:`Tracer`, and no reference cycles.
+The tape is the Wengert list in three flat records: per node its op code
+and value, and per traced argument an edge (CSR: parents and partials ∂v/∂u).
+Float operations take the fast paths of :mod:`semiring_ad.ad.fastpaths`; a
+node allocates nothing beyond its value, partials and returned :class:`Tracer`.
 
 Nesting: every tape gets a fresh *level*; a primitive applied to tracers of
 several levels is recorded by the innermost (highest) one, which treats the
@@ -15,22 +14,25 @@ without perturbation confusion.
 >>> tape = Tape()
 >>> x = tape.leaf(3.0, "x")
 >>> y = x * x + 1
->>> y.value, tape.parents, tape.partials
-(10.0, [0, 0, 1], [3.0, 3.0, 1])
+>>> y.value, tape.parents.tolist(), tape.partials
+(10.0, [0, 0, 1], [3.0, 3.0, 1.0])
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..errors import DomainError, TraceError
+from ..errors import TraceError
 from . import rules  # noqa: F401  (fills the table Tracer's methods are generated from)
 from .collector import YOUNG_EVERY, tidy
 from .dispatch import FLOAT, apply, namespace_for, new_level
+from .fastpaths import install
 from .finite import nonfinite, partial_error, value_error
+from .finite import scalar_point as _scalar  # noqa: F401  (the tracers' and at()'s point check)
 from .primitives import PRIMITIVES, Primitive, primitive_of_ufunc
 from .refusals import Refusing, refuse_complex
 
@@ -47,66 +49,109 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 _TIDY_MASK = YOUNG_EVERY - 1
+_NODE = "n"
 
 
 class Tape:
-    """The flat record of one trace.  Node ``i`` has in-edges ``ptr[i]:ptr[i+1]``."""
+    """The flat record of one trace: per node an op code, its in-edges (CSR) and its value.
 
-    __slots__ = ("args", "finished", "guards", "labels", "level", "levels", "local", "mixed", "ops", "parents",
-                 "partials", "plain", "ptr", "refs", "values")
+    Node ``i`` has in-edges ``ptr[i]:ptr[i+1]``: ``parents`` (``array('q')``)
+    and ``partials`` (a list: floats on a float tape, SymPy, dual numbers or
+    arrays otherwise).  Everything else is derived on demand: the argument
+    specs (:attr:`args`; only nodes with a constant argument store theirs, in
+    ``consts``) and the labels (only leaves have one, in ``names``); the
+    topological levels are the compiled graph's.
+    """
+
+    __slots__ = ("consts", "finished", "guards", "level", "local", "mixed", "names", "ops", "parents", "partials",
+                 "plain", "plans", "ptr", "values")
 
     def __init__(self) -> None:
         self.level = new_level()
         self.finished = False  # set when trace() returns: its tracers must not be used afterwards
         self.ops: list[str | None] = []  # None for inputs, "const" for lifted constants
-        self.args: list[tuple] = []  # per node: arguments, a node as ("n", i), a constant as ("c", value)
         self.values: list[Any] = []
-        self.levels: list[int] = []
-        self.ptr: list[int] = [0]
-        self.parents: list[int] = []
+        self.ptr = array("q", (0,))
+        self.parents = array("q")
         self.partials: list[Any] = []
-        self.labels: list[str] = []
+        self.consts: dict[int, tuple] = {}  # node -> its argument spec, for nodes with a constant argument
+        self.names: dict[int, str] = {}  # leaf -> its label
         self.guards: list[tuple] = []  # (position, comparison, (arg spec, arg spec), outcome)
-        self.refs: list[tuple] = []  # refs[i] == ("n", i), made once and shared by every use of node i
         self.plain: bool | None = None  # all constants are floats/ints (set by _plain_constants)
         self.mixed = False  # some value is not a float/int (checked as recorded; floats by check_tape)
         self.local: dict[int, Primitive] = {}  # node -> its row when that row is not in the table (fixed_point)
+        self.plans: dict[Any, Any] = {}  # replay plans (semiring_ad.ad.replay), shared with replayed tapes
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.ops)
 
     def primitive(self, i: int) -> Primitive:
         """The row node ``i`` was recorded with (a per-call row such as a fixed point's, or the table's)."""
         return self.local.get(i) or PRIMITIVES[self.ops[i]]
 
+    def spec(self, i: int) -> tuple:
+        """Node ``i``'s arguments: ``("n", j)`` for node ``j``, ``("c", value)`` for a constant."""
+        s = self.consts.get(i)
+        if s is None:
+            ptr = self.ptr
+            s = tuple((_NODE, p) for p in self.parents[ptr[i]:ptr[i + 1]])
+        return s
+
+    @property
+    def args(self) -> Sequence[tuple]:
+        """Every node's argument spec (:meth:`spec`), as a read-only sequence built on access."""
+        return _Specs(self)
+
+    @property
+    def labels(self) -> list[str]:
+        """Per node: a leaf's label, ``""`` for an operation (built on demand)."""
+        names = self.names
+        return [names.get(i, "") for i in range(len(self.ops))]
+
     def leaf(self, value: Any, label: str, op: str | None = None) -> Tracer:
         """Record an input (``op=None``) or a constant node."""
-        i = len(self.values)
+        i = len(self.ops)
         if type(value) is not float and type(value) is not int:
             self.mixed = True
-        self.refs.append(("n", i))
         self.ops.append(op)
-        self.args.append(())
         self.values.append(value)
-        self.levels.append(0)
         self.ptr.append(len(self.parents))
-        self.labels.append(label)
+        self.names[i] = label
         return Tracer(self, i, value)
+
+    def push1(self, op: str, out: float, p: int, w: float) -> Tracer:
+        """Record a float node with one traced argument ``p`` and partial ``w`` (the tracer's fast paths)."""
+        i = len(self.ops)
+        if not i & _TIDY_MASK:
+            tidy()
+        self.ops.append(op)
+        self.values.append(out)
+        self.parents.append(p)
+        self.partials.append(w)
+        self.ptr.append(len(self.partials))
+        return Tracer(self, i, out)
+
+    def push1c(self, op: str, out: float, p: int, w: float, spec: tuple) -> Tracer:
+        """As :meth:`push1` for a node that also has a constant argument (its ``spec`` is kept)."""
+        tracer = self.push1(op, out, p, w)
+        self.consts[tracer.index] = spec
+        return tracer
 
     def record(self, prim: Primitive, args: Sequence[Any]) -> Tracer:
         """Apply ``prim`` at the values, record the node and its edges, return its tracer."""
         if self.finished:
             _leaked()
-        vals, spec, plain, refs = [], [], True, self.refs
+        vals, nodes, plain, const = [], [], True, False
         for a in args:
             if type(a) is Tracer and a.tape is self:
                 v = a.value
-                spec.append(refs[a.index])
+                nodes.append(a.index)
             else:
                 if type(a) is Tracer and a.tape.finished:
                     _leaked()
                 v = a
-                spec.append(("c", a))
+                nodes.append(None)
+                const = True
             t = type(v)
             if t is not float and t is not int:
                 plain = False
@@ -123,43 +168,59 @@ class Tape:
             raise value_error(prim, vals, float("inf")) from exc
         if not plain and nonfinite(out):
             raise value_error(prim, vals, out)
-        parents, partials, levels = self.parents, self.partials, self.levels
-        level = 0
+        parents, partials = self.parents, self.partials
+        start = len(partials)
         try:
-            for k, (kind, p) in enumerate(spec):
-                if kind == "n":
+            for k, p in enumerate(nodes):
+                if p is not None:
+                    w = prim.partials[k](m, *vals, out)
+                    partials.append(float(w) if plain and type(w) is int else w)  # floats: one-sweep Jacobians
                     parents.append(p)
-                    partials.append(prim.partials[k](m, *vals, out))
-                    if levels[p] >= level:
-                        level = levels[p] + 1
         except (ArithmeticError, ValueError) as exc:
-            del parents[self.ptr[-1]:], partials[self.ptr[-1]:]  # a caught error leaves the tape whole
+            del parents[start:], partials[start:]  # a caught error leaves the tape whole
             if not plain:
                 raise  # a nested computation's error, which names its own call
             raise partial_error(prim, vals, k) from exc
-        if not plain and any(nonfinite(w) for w in partials[self.ptr[-1]:]):
-            _refuse_partial(self, prim, vals, spec)
-        i = len(self.values)
+        if not plain and any(nonfinite(w) for w in partials[start:]):
+            _refuse_partial(self, prim, vals, nodes)
+        i = len(self.ops)
         if not i & _TIDY_MASK:
             tidy()  # bound the user's cyclic garbage while the collector is paused
-        refs.append(("n", i))
         self.ops.append(prim.name)
         if PRIMITIVES.get(prim.name) is not prim:
             self.local[i] = prim
-        self.args.append(tuple(spec))
+        if const:
+            self.consts[i] = tuple((_NODE, p) if p is not None else ("c", a) for p, a in zip(nodes, args))
         self.values.append(out)
-        levels.append(level)
-        self.ptr.append(len(parents))
-        self.labels.append("")
+        self.ptr.append(len(partials))
         return Tracer(self, i, out)
 
 
-def _refuse_partial(tape: Tape, prim: Primitive, vals: list, spec: list) -> None:
+class _Specs(Sequence):
+    """``tape.args``: node i's argument spec, derived from the CSR lists (and ``consts``) when read."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self, tape: Tape) -> None:
+        self.tape = tape
+
+    def __len__(self) -> int:
+        return len(self.tape.ops)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self.tape.spec(j) for j in range(len(self))[i]]
+        if i < 0:
+            i += len(self)
+        return self.tape.spec(i)
+
+
+def _refuse_partial(tape: Tape, prim: Primitive, vals: list, nodes: list) -> None:
     """Undo the node's edges and raise the finiteness rule's error for its first non-finite partial."""
     start = tape.ptr[-1]
     ws = tape.partials[start:]
     del tape.parents[start:], tape.partials[start:]
-    traced = [k for k, (kind, _) in enumerate(spec) if kind == "n"]
+    traced = [k for k, p in enumerate(nodes) if p is not None]
     raise partial_error(prim, vals, next(k for k, w in zip(traced, ws) if nonfinite(w)))
 
 
@@ -229,39 +290,12 @@ class Tracer(Refusing):
     def __repr__(self) -> str:
         return f"Tracer(v{self.index}={self.value!r})"
 
-    # -- arithmetic ------------------------------------------------------
-    def __add__(self, o: Any) -> Any:
-        return _record("add", (self, o))
-
-    def __radd__(self, o: Any) -> Any:
-        return _record("add", (o, self))
-
-    def __sub__(self, o: Any) -> Any:
-        return _record("subtract", (self, o))
-
-    def __rsub__(self, o: Any) -> Any:
-        return _record("subtract", (o, self))
-
-    def __mul__(self, o: Any) -> Any:
-        return _record("multiply", (self, o))
-
-    def __rmul__(self, o: Any) -> Any:
-        return _record("multiply", (o, self))
-
-    def __truediv__(self, o: Any) -> Any:
-        return _record("divide", (self, o))
-
-    def __rtruediv__(self, o: Any) -> Any:
-        return _record("divide", (o, self))
-
+    # -- arithmetic: + − × / and negation are fast paths (semiring_ad.ad.fastpaths) ----
     def __pow__(self, o: Any) -> Any:
         return _record("power", (self, o))
 
     def __rpow__(self, o: Any) -> Any:
         return _record("power", (o, self))
-
-    def __neg__(self) -> Any:
-        return _record("negative", (self,))
 
     def __pos__(self) -> Tracer:
         return self
@@ -279,7 +313,7 @@ class Tracer(Refusing):
         outcome = bool(_COMPARISONS[op](va, vb))
         tape = self.tape
         spec = tuple(("n", x.index) if type(x) is Tracer and x.tape is tape else ("c", x) for x in (a, b))
-        tape.guards.append((len(tape.values), op, spec, outcome))
+        tape.guards.append((len(tape.ops), op, spec, outcome))
         return outcome
 
     def __lt__(self, o: Any) -> bool:
@@ -336,18 +370,7 @@ for _name in {p.ufunc.__name__ for p in PRIMITIVES.values() if p.ufunc is not No
         setattr(Tracer, _name, _unary_method(_name))
 Tracer.absolute = _unary_method("abs")  # type: ignore[attr-defined]
 del _name
-def _scalar(x: Any) -> Any:
-    if type(x) is float and x - x == 0.0:
-        return x
-    if isinstance(x, (bool, np.bool_)):
-        raise TraceError(f"cannot differentiate with respect to a boolean ({x!r}); pass a number")
-    refuse_complex((x,), "was given as a point to differentiate at")
-    if nonfinite(x):
-        raise DomainError(f"cannot differentiate at a non-finite point ({x!r} holds an inf or a nan); "
-                          "semiring_ad computes derivatives at finite points only (semiring_ad.ad.finite)")
-    if isinstance(x, (int, np.integer, np.floating)):
-        return float(x)
-    return x
+install(Tracer, _record, _unary_method)  # the float fast paths: + − × /, negation, sin, exp, log, ...
 
 
 def _array_method(name: str) -> Callable[..., Any]:

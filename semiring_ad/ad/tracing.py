@@ -128,3 +128,14 @@ def _normalize_argnums(argnums: Any, n: int) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         raise TraceError(f"argnums {argnums!r} names an argument twice; list each argument once")
     return out
+
+
+def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+    """``argnums`` as a tuple, and whether the caller gets a tuple of results (a sequence was given)."""
+    if isinstance(argnums, int):
+        return (argnums,), False
+    return tuple(argnums), True
+
+
+def _pack(pieces: list[Any], tuple_out: bool) -> Any:
+    return tuple(pieces) if tuple_out else pieces[0]

@@ -295,7 +295,8 @@ def numeric_twin(tape: Tape) -> Tape:
     twin = Tape.__new__(Tape)
     for slot in Tape.__slots__:
         setattr(twin, slot, getattr(tape, slot))
-    twin.plain = None  # its constants differ: recompute
-    twin.args = [tuple((k, _lower(v)) if k == "c" else (k, v) for k, v in spec) for spec in tape.args]
+    twin.plain, twin.plans = None, {}  # its constants differ: recompute, and replan (plans hold the specs)
+    twin.consts = {i: tuple((k, _lower(v)) if k == "c" else (k, v) for k, v in spec)
+                   for i, spec in tape.consts.items()}
     twin.values = [_lower(v) if op == "const" else v for op, v in zip(tape.ops, tape.values, strict=True)]
     return twin
