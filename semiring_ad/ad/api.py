@@ -22,6 +22,7 @@ from ..core.modes import ad_mode
 from ..core.solver import sweep
 from ..errors import InputError, TraceError
 from .accumulation import elimination_jacobian
+from .array_dispatch import array_path
 from .computation import (
     ComputationGraph,
     _at_every_point,
@@ -94,6 +95,7 @@ def _gradient(g: ComputationGraph, tuple_out: bool) -> Any:
     return _pack(_split(_pick(vals, g.inputs), g), tuple_out)
 
 
+@array_path
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
     """Like :func:`grad`, but the function returns ``(f(x), ∇f(x))``.
 
@@ -110,6 +112,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
     return vg
 
 
+@array_path
 def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The gradient of a scalar-valued ``f``, by reverse mode (a backward path solve).
 
@@ -149,6 +152,7 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     return gradient
 
 
+@array_path
 def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The gradient of a scalar ``f`` at many points in one sweep (like JAX's ``vmap(grad(f))``).
 
@@ -197,6 +201,7 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
 
 
 
+@array_path
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
              order: str | Sequence[Any] = "markowitz", *, sparse: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f``: ``(m, n)`` for f: ℝⁿ → ℝᵐ (output shape + input shape).
@@ -239,14 +244,14 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
     return jac
 
 
-def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """:func:`jacobian` in forward mode (a forward sweep from every input)."""
-    return jacobian(f, argnums, mode="forward")
+def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, **options: Any) -> Callable[..., Any]:
+    """:func:`jacobian` in forward mode (a forward sweep from every input); ``has_aux``, ``per_element`` as there."""
+    return jacobian(f, argnums, mode="forward", **options)
 
 
-def jacrev(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """:func:`jacobian` in reverse mode (a backward sweep from every output)."""
-    return jacobian(f, argnums, mode="reverse")
+def jacrev(f: Callable[..., Any], argnums: ArgNums = 0, **options: Any) -> Callable[..., Any]:
+    """:func:`jacobian` in reverse mode (a backward sweep from every output); ``has_aux``, ``per_element`` as there."""
+    return jacobian(f, argnums, mode="reverse", **options)
 
 
 def _flat_like(g: ComputationGraph, values: Sequence[Any], what: str) -> list[Any]:
@@ -256,6 +261,7 @@ def _flat_like(g: ComputationGraph, values: Sequence[Any], what: str) -> list[An
         raise TraceError(f"{what} must match the primals' structure: {exc}") from None
 
 
+@array_path
 def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
     """Forward mode: ``(f(*primals), J·tangents)``, one forward sweep seeded with the tangents.
 
@@ -271,6 +277,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     return g.value, _shape(vals, g.out_shape)
 
 
+@array_path
 def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]]:
     """Reverse mode: ``(f(*primals), vjp_fn)`` with ``vjp_fn(cotangent)`` = one cotangent per primal.
 
@@ -328,6 +335,7 @@ def _regroup(g: ComputationGraph, flat: list[Any]) -> list[Any]:
     return out
 
 
+@array_path
 def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], *,
         method: str = "forward-over-reverse") -> Any:
     """Hessian-vector product H·v of a scalar ``f``, shaped like the primal(s).
@@ -362,6 +370,7 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
     return pieces[0] if len(pieces) == 1 else tuple(pieces)
 
 
+@array_path
 def hessian(f: Callable[..., Any], argnums: int = 0, *, sparse: bool = False) -> Callable[..., Any]:
     """The Hessian of a scalar ``f`` with respect to one argument, by forward-over-reverse.
 

@@ -115,7 +115,11 @@ def _einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
                 edges.append((arg.index, Contract(spec, other, pos, (va, vb)[pos].shape)))
             except ShapeError as exc:
                 raise unsupported(f"np.einsum({subscripts!r}, ...) ({exc})") from None
-    return _record("einsum", (a, b), value, edges)
+    node = _record("einsum", (a, b), value, edges)
+    tape = _tape_of((a, b))
+    if tape is not None and tape.second is not None:  # a bilinear operation, for forward-over-reverse
+        tape.second[node.index] = ("bilinear", spec, tuple(x.index if _traced(x) else None for x in (a, b)))
+    return node
 
 
 @register_array_function(np.prod)
