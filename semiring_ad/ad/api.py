@@ -62,8 +62,6 @@ def _argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
     return tuple(argnums), True
 
 
-
-
 def _split(flat: list[Any], g: ComputationGraph) -> list[Any]:
     """Cut a flat per-input list into one piece per traced argument, shaped like it."""
     pieces, start = [], 0
@@ -96,7 +94,8 @@ def _gradient(g: ComputationGraph, tuple_out: bool) -> Any:
 
 
 @array_path
-def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
+def value_and_grad(f: Callable, argnums: ArgNums = 0, *, has_aux: bool = False,
+                   per_element: bool = False) -> Callable[..., tuple[Any, Any]]:
     """Like :func:`grad`, but the function returns ``(f(x), ∇f(x))``.
 
     >>> import semiring_ad as sad
@@ -113,7 +112,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
 
 
 @array_path
-def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+def grad(f: Callable, argnums: ArgNums = 0, *, has_aux: bool = False, per_element: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar-valued ``f``, by reverse mode (a backward path solve).
 
     Parameters
@@ -153,7 +152,7 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
 
 
 @array_path
-def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0, *, per_element: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar ``f`` at many points in one sweep (like JAX's ``vmap(grad(f))``).
 
     Every argument carries a leading batch axis.  ``f`` is traced once, at the
@@ -203,7 +202,8 @@ def vmap_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]
 
 @array_path
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
-             order: str | Sequence[Any] = "markowitz", *, sparse: bool = False) -> Callable[..., Any]:
+             order: str | Sequence[Any] = "markowitz", *, sparse: bool = False, has_aux: bool = False,
+             per_element: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f``: ``(m, n)`` for f: ℝⁿ → ℝᵐ (output shape + input shape).
 
     ``mode="forward"`` solves from the inputs (cheap for few inputs),
@@ -262,7 +262,8 @@ def _flat_like(g: ComputationGraph, values: Sequence[Any], what: str) -> list[An
 
 
 @array_path
-def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, has_aux: bool = False,
+        per_element: bool = False) -> tuple[Any, ...]:
     """Forward mode: ``(f(*primals), J·tangents)``, one forward sweep seeded with the tangents.
 
     >>> import semiring_ad as sad
@@ -278,7 +279,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
 
 @array_path
-def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]]:
+def vjp(f: Callable, *primals: Any, has_aux: bool = False, per_element: bool = False) -> tuple[Any, ...]:
     """Reverse mode: ``(f(*primals), vjp_fn)`` with ``vjp_fn(cotangent)`` = one cotangent per primal.
 
     >>> out, back = vjp(lambda x, y: x * y, 3.0, 5.0)
@@ -337,7 +338,7 @@ def _regroup(g: ComputationGraph, flat: list[Any]) -> list[Any]:
 
 @array_path
 def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], *,
-        method: str = "forward-over-reverse") -> Any:
+        method: str = "forward-over-reverse", per_element: bool = False) -> Any:
     """Hessian-vector product H·v of a scalar ``f``, shaped like the primal(s).
 
     ``method="forward-over-reverse"`` (default) traces ``f`` once, re-evaluates
@@ -371,7 +372,7 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
 
 
 @array_path
-def hessian(f: Callable[..., Any], argnums: int = 0, *, sparse: bool = False) -> Callable[..., Any]:
+def hessian(f: Callable, argnums: ArgNums = 0, *, sparse: bool = False, per_element: bool = False) -> Callable:
     """The Hessian of a scalar ``f`` with respect to one argument, by forward-over-reverse.
 
     One trace; then one dual backward sweep per input direction (a column of H each).

@@ -173,15 +173,13 @@ def _immediate(public: Callable[..., Any], name: str, f: Callable[..., Any], spe
 
 
 def array_path(public: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator of the API functions: adds the keywords ``per_element`` and ``has_aux``, routes each call.
+    """Decorator of the API functions: routes each call by its arguments (see the module docstring).
 
-    The decorated function's own body is the element-wise path.
+    The decorated function's own body is the element-wise path; its signature
+    declares ``per_element`` (and ``has_aux``), which this wrapper consumes.
     """
     name = public.__name__
-    signature = inspect.signature(public)
-    _SIGNATURES[name] = signature
-    added = ("per_element",) if name == "hvp" else ("has_aux", "per_element")
-    extra = [inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY, default=False, annotation="bool") for p in added]
+    _SIGNATURES[name] = inspect.signature(public)
 
     @functools.wraps(public)
     def wrapper(f: Callable[..., Any], *spec: Any, per_element: bool = False, has_aux: bool = False,
@@ -192,9 +190,26 @@ def array_path(public: Callable[..., Any]) -> Callable[..., Any]:
             return _immediate(public, name, f, spec, options, per_element, has_aux)
         return _closure(public, name, f, spec, options, per_element, has_aux)
 
-    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[*signature.parameters.values(), *extra])
+    wrapper.__doc__ = _with_note(public.__doc__ or "")
     return wrapper
+
+
+_NOTE = """Float NumPy arrays (``ndim >= 1``, also inside dicts, lists and tuples) take the array
+    path, one node per array operation; anything else, or ``per_element=True``, the
+    element-wise path, one node per scalar (trace tables, SymPy, ``ComputationGraph.at``).
+    What the array path cannot do falls back to the element-wise path
+    (:mod:`semiring_ad.ad.array_dispatch`).
+
+    """
+
+
+def _with_note(doc: str) -> str:
+    """``doc`` with :data:`_NOTE` before its examples."""
+    at = doc.find("Examples\n    --------")
+    if at >= 0:
+        return doc[:at] + "Notes\n    -----\n    " + _NOTE + doc[at:]
+    at = doc.find(">>> ")
+    return doc[:at] + _NOTE + doc[at:] if at >= 0 else doc + "\n\n    " + _NOTE
 
 
 def _jacobian_builder(f: Callable[..., Any], a: dict, has_aux: bool) -> Any:
