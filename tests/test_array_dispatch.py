@@ -142,22 +142,28 @@ def test_keyword_arguments_are_passed_to_f(per_element):
                                np.eye(2))
 
 
-def test_vmap_grad_on_array_points_matches_a_loop_of_closed_forms():
-    W = RNG.normal(size=(3, 4))
-    xs = RNG.normal(size=(6, 4))
+def test_vmap_grad_on_big_array_points_matches_a_loop_of_closed_forms():
+    W = RNG.normal(size=(3, 1200))
+    xs = RNG.normal(size=(6, 1200))
     f = lambda x: np.sum(np.tanh(W @ x))  # noqa: E731
-    got = sad.vmap_grad(f)(xs)
+    g, seen = spy(f)
+    got = sad.vmap_grad(g, argnums=0)(xs)
+    assert seen == ["array"] * 6  # 1200 scalars per point: the array path, one trace per example
+    np.testing.assert_allclose(sad.vmap_grad(f, per_element=True)(xs[:2]), got[:2], rtol=1e-12)
     want = np.stack([W.T @ (1 - np.tanh(W @ x) ** 2) for x in xs])
     np.testing.assert_allclose(got, want, rtol=1e-12)
-    d0, d1 = sad.vmap_grad(lambda x, y: np.sum(x * y), argnums=(0, 1))(xs, 2 * xs)
+    d0, d1 = sad.arrays.vmap_grad(lambda x, y: np.sum(x * y), argnums=(0, 1))(xs, 2 * xs)
     np.testing.assert_allclose(d0, 2 * xs)
     np.testing.assert_allclose(d1, xs)
 
 
-def test_vmap_grad_of_scalar_points_stays_element_wise():
+def test_vmap_grad_of_scalar_or_small_points_stays_element_wise():
     g, seen = spy(lambda x: sad.sin(x) * 2.0)
     np.testing.assert_allclose(sad.vmap_grad(g)(np.linspace(0, 1, 4)), 2 * np.cos(np.linspace(0, 1, 4)))
-    assert seen == ["element"]
+    g, seen2 = spy(lambda x: np.sum(sad.sin(x)))
+    xs = RNG.normal(size=(5, 3))
+    np.testing.assert_allclose(sad.vmap_grad(g)(xs), np.cos(xs))
+    assert seen == ["element"] and seen2 == ["element"]  # traced once, re-evaluated at all points
 
 
 def test_hessian_tuple_argnums_on_numbers_takes_the_array_path():

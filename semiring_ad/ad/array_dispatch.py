@@ -13,6 +13,11 @@ Every public derivative function of :mod:`semiring_ad.ad.api` (``grad``,
   the function's own body in :mod:`semiring_ad.ad.api`, one node per scalar;
 * ``per_element=True`` forces the element-wise path.
 
+``vmap_grad`` (per-example gradients) also weighs the size of one example:
+up to :data:`VMAP_ELEMENTWISE_MAX` scalars per example it keeps the
+element-wise path, which traces one example and re-evaluates that tape at all
+examples at once; above, it traces each example with the array tracer.
+
 **Fallback.**  When the array path raises — an operation it has no rule for
 (:class:`~semiring_ad.errors.UnsupportedOperationError`), a traced array
 converted to a float or used as one truth value, a method NumPy arrays have
@@ -69,6 +74,26 @@ def uses_arrays(args: Sequence[Any], argnums: Any = None, batched: bool = False)
             if _is_float_array(leaf) and (not batched or leaf.ndim >= 2):
                 return True
     return False
+
+
+VMAP_ELEMENTWISE_MAX = 1000
+"""``vmap_grad`` keeps the element-wise path up to this many scalars per point (all arguments)."""
+
+
+def _prefers_arrays(name: str, args: Sequence[Any], argnums: Any) -> bool:
+    """The rule of the module docstring; ``vmap_grad`` also weighs the size of one point.
+
+    The element-wise ``vmap_grad`` traces one point and re-evaluates that tape at
+    every point at once (vectorised over the batch), which wins for small
+    points; the array path traces each point, one node per array operation,
+    which wins once a point has many scalars (an MLP's weights).
+    """
+    if name != "vmap_grad":
+        return uses_arrays(args, argnums)
+    if not uses_arrays(args, argnums, batched=True):
+        return False
+    sizes = [np.size(x) // max(1, np.shape(x)[0]) for a in args for x in flatten(a)[0] if np.ndim(x)]
+    return sum(sizes) > VMAP_ELEMENTWISE_MAX
 
 
 def _finite(result: Any) -> bool:
@@ -141,7 +166,7 @@ def _closure(public: Callable[..., Any], name: str, f: Callable[..., Any], spec:
     argnums = a.get("argnums", 0)
 
     def routed(*args: Any, **kwargs: Any) -> Any:
-        if array_fn is not None and (failure is not None or uses_arrays(args, argnums, batched=name == "vmap_grad")):
+        if array_fn is not None and (failure is not None or _prefers_arrays(name, args, argnums)):
             try:
                 result = array_fn(*args, **kwargs)
             except Exception:  # any failure: the element-wise path decides (see the module docstring)
