@@ -128,7 +128,14 @@ def value_of(a: Any) -> Any:
 
 def broadcast_diagonal(d: Any, in_shape: tuple, out_shape: tuple) -> LinearMap:
     """The map ``u ↦ d * broadcast(u)``: the local Jacobian of an elementwise op with partial ``d``."""
-    diag = Identity(out_shape) if isinstance(d, int) and d == 1 else Diagonal(d, out_shape)
+    if isinstance(d, int) and d == 1:
+        diag: LinearMap = Identity(out_shape)
+    elif type(d) is np.ndarray and (d.shape == out_shape or d.ndim == 0):  # fits: skip the checks (hot path)
+        diag = object.__new__(Diagonal)
+        diag.in_shape = diag.out_shape = out_shape
+        diag.d = d
+    else:
+        diag = Diagonal(d, out_shape)
     if in_shape == out_shape:
         return diag
     bc = Broadcast(in_shape, out_shape)
