@@ -28,8 +28,11 @@ over LINEAR, seeded with the k directions, gives every node's tangent):
 * shape changes, sums, indexing, joins, ``where``, ``clip``, ``max``/``min``:
   constant maps, ``Ṁ = 0``.
 
-Other operations (``np.linalg``, ``prod``) have no second-order rule yet and
-raise :class:`~semiring_ad.errors.UnsupportedOperationError`.
+* other rules record their own tangent builder (``np.linalg.inv``, ``det``,
+  ``slogdet``, ``norm``: :class:`FunctionTangent`).
+
+``np.linalg.solve`` and ``prod`` have no second-order rule yet and raise
+:class:`~semiring_ad.errors.UnsupportedOperationError`.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from ..dual import Dual
 from ..namespaces import NAMESPACE_FUNCTIONS, NUMPY, MathNamespace
 from ..primitives import PRIMITIVES
 
-__all__ = ["CONSTANT_OPS", "DualMap", "dual_weights", "node_tangents"]
+__all__ = ["CONSTANT_OPS", "DualMap", "FunctionTangent", "dual_weights", "node_tangents", "reduce_tangent"]
 
 CONSTANT_OPS = frozenset({"sum", "mean", "max", "min", "reshape", "transpose", "expand_dims", "squeeze",
                           "broadcast_to", "getitem", "concatenate", "stack", "where", "clip", "const", None})
@@ -110,6 +113,27 @@ class _BilinearTangent:
     def push(self, x: np.ndarray) -> np.ndarray:
         """``(*B, *in_shape)`` -> ``(*B, k, *out_shape)``."""
         return np.einsum(self.push_spec, x, self.odot, optimize=True)
+
+
+class FunctionTangent:
+    """``Ṁ`` given by two functions: ``pull(c)`` -> ``(*B, k, *in_shape)``, ``push(x)`` -> ``(*B, k, *out_shape)``.
+
+    What an array rule returns from the tangent builder it records in ``tape.second``
+    (``("custom", builder)``, ``builder(tangents) -> one tangent per edge``).
+    """
+
+    __slots__ = ("pull", "push")
+
+    def __init__(self, pull: Any, push: Any) -> None:
+        self.pull, self.push = pull, push
+
+
+def reduce_tangent(gdot: np.ndarray) -> FunctionTangent:
+    """The tangent of ``u ↦ Σ g * u`` (a scalar output) when ``g`` moves by ``gdot`` (shape ``(k, *in_shape)``)."""
+    nd = gdot.ndim - 1
+    letters = "abcdefgh"[:nd]
+    return FunctionTangent(lambda c: c.reshape(c.shape + (1,) * (nd + 1)) * gdot,
+                           lambda x: np.einsum(f"...{letters},k{letters}->...k", x, gdot))
 
 
 class DualMap(LinearMap):
@@ -239,6 +263,8 @@ def dual_weights(tape: Any, tangents: list, k: int) -> list[DualMap]:
             )
         elif info[0] == "elementwise":
             tans = _elementwise(tape, i, info, tangents, level)
+        elif info[0] == "custom":
+            tans = info[1](tangents)
         else:
             tans = _bilinear(tape, info, tangents)
         for m, t in zip(tape.maps[lo:hi], tans, strict=True):
