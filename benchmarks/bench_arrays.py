@@ -1,4 +1,7 @@
-"""Benchmark: array-valued AD (``semiring_ad.arrays``) against hand-written NumPy and torch.
+"""Benchmark: array-valued AD through the public ``semiring_ad.grad`` & co. against NumPy and torch.
+
+The public functions take the array path (one node per array operation,
+linear maps on the edges) for float NumPy arrays; that is what is measured.
 
 Threads are pinned to one (BLAS and torch) before NumPy is imported, so the
 ratios compare engines, not thread pools.  Every engine's result is checked
@@ -7,15 +10,19 @@ and eager ``backward``, float64 tensors, one thread) when ``import torch``
 works; a peer that cannot be imported is skipped with a printed message.
 
 1. **MLP** 784-256-256-10 (tanh), batch 128, softmax cross-entropy: the
-   gradient with respect to all six weight arrays.  ``sa.grad`` against NumPy
+   gradient with respect to all six weight arrays.  ``sad.grad`` against NumPy
    hand-written backprop, torch eager (``loss.backward()``) and
    ``torch.func.grad``.
 2. **grad, f: R^1000 → R**, f(x) = Σ W2·tanh(W1·x + b1) (hidden width 100).
 3. **jacrev and jacfwd, f: R^100 → R^100**, f(x) = W2·tanh(W1·x + b1): the
    array path against ``torch.func.jacrev``/``jacfwd``, the NumPy formula
-   W2·diag(1 − tanh²)·W1, and the element-wise ``semiring_ad.jacrev``.
+   W2·diag(1 − tanh²)·W1, and the element-wise ``semiring_ad.jacrev(per_element=True)``.
 4. **Overhead per recorded array operation**: a chain of ``N`` elementwise
    operations on a 1-element array, traced and differentiated; total time / N.
+5. **Hessian of Rosenbrock**, vectorised NumPy code, n = 1000: ``sad.hessian``
+   (forward-over-reverse: one forward sweep with n directions, one backward
+   sweep over dual linear maps) against ``torch.func.hessian`` and SciPy's
+   closed form ``rosen_hess``.
 
 Times are the best of 15 rounds (7 for the overhead), the engines of a case
 interleaved round by round so that a changing load hits all of them alike.  Run
@@ -46,7 +53,6 @@ except ModuleNotFoundError:  # run as a script from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import semiring_ad as sad
 
-sa = sad.arrays
 RTOL = 1e-9
 
 
@@ -150,10 +156,10 @@ def mlp_backprop(x: np.ndarray, y: np.ndarray, *params: np.ndarray) -> list[np.n
 def bench_mlp(torch: Any, batch: int, widths: tuple[int, ...]) -> dict[str, float]:
     params, x, y = mlp_problem(batch, widths)
     nums = tuple(range(2, 2 + len(params)))
-    ours = sa.grad(mlp_loss, argnums=nums)
+    ours = sad.grad(mlp_loss, argnums=nums)
     want = mlp_backprop(x, y, *params)
     _check("mlp semiring_ad", ours(x, y, *params), want)
-    fns = {"semiring_ad.arrays.grad": lambda: ours(x, y, *params),
+    fns = {"semiring_ad.grad": lambda: ours(x, y, *params),
            "numpy hand backprop": lambda: mlp_backprop(x, y, *params)}
     if torch is not None:
         tx, ty = torch.tensor(x), torch.tensor(y)
@@ -194,9 +200,9 @@ def bench_grad(torch: Any, n_in: int, hidden: int) -> dict[str, float]:
     W1, b1, W2, x = two_layer(n_in, hidden, 1)
     f = lambda v: np.sum(W2 @ np.tanh(W1 @ v + b1))  # noqa: E731
     want = W1.T @ ((1 - np.tanh(W1 @ x + b1) ** 2) * W2[0])
-    g = sa.grad(f)
+    g = sad.grad(f)
     _check("grad semiring_ad", g(x), want)
-    fns = {"semiring_ad.arrays.grad": lambda: g(x),
+    fns = {"semiring_ad.grad": lambda: g(x),
            "numpy formula": lambda: W1.T @ ((1 - np.tanh(W1 @ x + b1) ** 2) * W2[0])}
     if torch is not None:
         tW1, tb1, tW2, tx = (torch.tensor(a) for a in (W1, b1, W2, x))
@@ -210,10 +216,10 @@ def bench_jacobian(torch: Any, n: int, elementwise_too: bool = True) -> dict[str
     W1, b1, W2, x = two_layer(n, n, n)
     f = lambda v: W2 @ np.tanh(W1 @ v + b1)  # noqa: E731
     want = W2 @ ((1 - np.tanh(W1 @ x + b1) ** 2)[:, None] * W1)
-    jr, jf = sa.jacrev(f), sa.jacfwd(f)
+    jr, jf = sad.jacrev(f), sad.jacfwd(f)
     _check("jacrev", jr(x), want)
     _check("jacfwd", jf(x), want)
-    fns = {"semiring_ad.arrays.jacrev": lambda: jr(x), "semiring_ad.arrays.jacfwd": lambda: jf(x),
+    fns = {"semiring_ad.jacrev": lambda: jr(x), "semiring_ad.jacfwd": lambda: jf(x),
            "numpy formula": lambda: W2 @ ((1 - np.tanh(W1 @ x + b1) ** 2)[:, None] * W1)}
     if torch is not None:
         tW1, tb1, tW2, tx = (torch.tensor(a) for a in (W1, b1, W2, x))
@@ -226,8 +232,9 @@ def bench_jacobian(torch: Any, n: int, elementwise_too: bool = True) -> dict[str
     row = best_times(fns, number=10)
     if elementwise_too:  # object arrays of scalar tracers: far too slow to interleave
         g = lambda v: W2 @ np.tanh(W1 @ v + b1)  # noqa: E731
-        _check("element-wise jacrev", sad.jacrev(g)(x), want)
-        row["semiring_ad.jacrev (element-wise)"] = best_time(lambda: sad.jacrev(g)(x), repeat=2)
+        ew = sad.jacrev(g, per_element=True)
+        _check("element-wise jacrev", ew(x), want)
+        row["semiring_ad.jacrev(per_element=True)"] = best_time(lambda: ew(x), repeat=2)
     return row
 
 
@@ -241,10 +248,33 @@ def bench_overhead(n_ops: int) -> dict[str, float]:
         return np.sum(v)
 
     x = np.array([0.3])
-    g = sa.grad(chain)
+    g = sad.grad(chain)
     t = best_times({"ours": lambda: g(x), "plain": lambda: chain(x)}, repeat=7)
     return {"µs per op (trace + backward)": t["ours"] / n_ops * 1e6,
             "µs per op (plain NumPy)": t["plain"] / n_ops * 1e6}
+
+
+# -- 5. Hessian of Rosenbrock ----------------------------------------------------------------------
+
+
+def rosenbrock(x: Any) -> Any:
+    return np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def bench_hessian(torch: Any, n: int) -> dict[str, float]:
+    from scipy.optimize import rosen_hess
+
+    x = np.random.default_rng(3).normal(size=n)
+    want = rosen_hess(x)
+    h = sad.hessian(rosenbrock)
+    _check("hessian semiring_ad", h(x), want)
+    fns = {"semiring_ad.hessian": lambda: h(x), "scipy rosen_hess (closed form)": lambda: rosen_hess(x)}
+    if torch is not None:
+        th = torch.func.hessian(lambda v: (100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2).sum())
+        tx = torch.tensor(x)
+        _check("hessian torch", th(tx).numpy(), want)
+        fns["torch.func.hessian"] = lambda: th(tx)
+    return best_times(fns, repeat=7)
 
 
 def _table(title: str, row: dict[str, float], ref: str, unit: float = 1e3, label: str = "ms") -> str:
@@ -267,6 +297,7 @@ def main(scale: float = 1.0) -> dict[str, Any]:
         "grad": bench_grad(torch, n_grad, max(4, int(100 * scale))),
         "jacobian": bench_jacobian(torch, n_jac),
         "overhead": bench_overhead(max(20, int(2000 * scale))),
+        "hessian": bench_hessian(torch, max(4, int(1000 * scale))),
     }
     print(f"threads pinned to 1; numpy {np.__version__}" + (f"; torch {torch.__version__}" if torch else ""))
     print(_table(f"1. MLP {'-'.join(map(str, widths))}, batch {batch}: gradient of all weights",
@@ -276,6 +307,8 @@ def main(scale: float = 1.0) -> dict[str, Any]:
                  "torch.func.jacrev" if torch else "numpy formula"))
     print("\n4. overhead per recorded array operation: "
           + ", ".join(f"{k} = {v:.2f}" for k, v in out["overhead"].items()))
+    print(_table(f"5. Hessian of Rosenbrock, n = {max(4, int(1000 * scale))}", out["hessian"],
+                 "torch.func.hessian" if torch else "scipy rosen_hess (closed form)"))
     return out
 
 

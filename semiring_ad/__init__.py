@@ -20,6 +20,7 @@ from . import verify as _former_verify_module  # noqa: F401
 from .ad import arrays as arrays  # the namespace semiring_ad.arrays (a module: not in __all__)
 from .ad.accumulation import AccumulationCosts, accumulation_costs
 from .ad.api import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp, vmap_grad
+from .ad.array_dispatch import trace  # per_element=True: ad.tracing.trace; False: the array graph
 from .ad.arrays.linalg import logsumexp, softmax
 from .ad.computation import ComputationGraph
 from .ad.dual import DUAL, Dual
@@ -62,7 +63,6 @@ from .ad.functions import (
 )
 from .ad.primitives import PRIMITIVES, Primitive, get_primitive, register_primitive
 from .ad.tape import Tracer
-from .ad.tracing import trace
 from .core.backends import SweepResult, choose_backend, explain_backend  # registers the vectorized backends
 from .core.chain import (
     Bracketing,

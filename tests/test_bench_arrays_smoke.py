@@ -15,7 +15,9 @@ def test_bench_arrays_runs_at_a_tiny_scale(capsys):
     result = bench.main(scale=0.02)
     out = capsys.readouterr().out
     assert "1. MLP" in out and "3. Jacobian" in out and "overhead per recorded array operation" in out
-    assert set(result) == {"mlp", "grad", "jacobian", "overhead"}
-    for key in ("mlp", "grad", "jacobian"):
+    assert "5. Hessian of Rosenbrock" in out
+    assert set(result) == {"mlp", "grad", "jacobian", "overhead", "hessian"}
+    for key in ("mlp", "grad", "jacobian", "hessian"):
         assert all(t > 0 for t in result[key].values())
-    assert "semiring_ad.arrays.jacrev" in result["jacobian"] and "numpy hand backprop" in result["mlp"]
+    assert "semiring_ad.jacrev" in result["jacobian"] and "numpy hand backprop" in result["mlp"]
+    assert "semiring_ad.hessian" in result["hessian"]

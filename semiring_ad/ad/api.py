@@ -22,6 +22,7 @@ from ..core.modes import ad_mode
 from ..core.solver import sweep
 from ..errors import InputError, TraceError
 from .accumulation import elimination_jacobian
+from .array_dispatch import array_path
 from .computation import (
     ComputationGraph,
     _adjoints,
@@ -80,7 +81,9 @@ def _gradient(g: ComputationGraph, tuple_out: bool) -> Any:
     return _pack(_split(_pick(vals, g.inputs), g), tuple_out)
 
 
-def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
+@array_path
+def value_and_grad(f: Callable, argnums: ArgNums = 0, *, has_aux: bool = False,
+                   per_element: bool = False) -> Callable[..., tuple[Any, Any]]:
     """Like :func:`grad`, but the function returns ``(f(x), ∇f(x))``.
 
     >>> import semiring_ad as sad
@@ -96,7 +99,8 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
     return vg
 
 
-def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+@array_path
+def grad(f: Callable, argnums: ArgNums = 0, *, has_aux: bool = False, per_element: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar-valued ``f``, by reverse mode (a backward path solve).
 
     Parameters
@@ -135,8 +139,10 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     return gradient
 
 
+@array_path
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
-             order: str | Sequence[Any] = "markowitz", *, sparse: bool = False) -> Callable[..., Any]:
+             order: str | Sequence[Any] = "markowitz", *, sparse: bool = False, has_aux: bool = False,
+             per_element: bool = False) -> Callable[..., Any]:
     """The Jacobian of ``f``: ``(m, n)`` for f: ℝⁿ → ℝᵐ (output shape + input shape).
 
     ``mode="forward"`` solves from the inputs (cheap for few inputs),
@@ -177,14 +183,14 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
     return jac
 
 
-def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """:func:`jacobian` in forward mode (a forward sweep from every input)."""
-    return jacobian(f, argnums, mode="forward")
+def jacfwd(f: Callable[..., Any], argnums: ArgNums = 0, **options: Any) -> Callable[..., Any]:
+    """:func:`jacobian` in forward mode (a forward sweep from every input); ``has_aux``, ``per_element`` as there."""
+    return jacobian(f, argnums, mode="forward", **options)
 
 
-def jacrev(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
-    """:func:`jacobian` in reverse mode (a backward sweep from every output)."""
-    return jacobian(f, argnums, mode="reverse")
+def jacrev(f: Callable[..., Any], argnums: ArgNums = 0, **options: Any) -> Callable[..., Any]:
+    """:func:`jacobian` in reverse mode (a backward sweep from every output); ``has_aux``, ``per_element`` as there."""
+    return jacobian(f, argnums, mode="reverse", **options)
 
 
 def _flat_like(g: ComputationGraph, values: Sequence[Any], what: str) -> list[Any]:
@@ -194,7 +200,9 @@ def _flat_like(g: ComputationGraph, values: Sequence[Any], what: str) -> list[An
         raise TraceError(f"{what} must match the primals' structure: {exc}") from None
 
 
-def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) -> tuple[Any, Any]:
+@array_path
+def jvp(f: Callable, primals: Sequence[Any], tangents: Sequence[Any], *, has_aux: bool = False,
+        per_element: bool = False) -> tuple[Any, ...]:
     """Forward mode: ``(f(*primals), J·tangents)``, one forward sweep seeded with the tangents.
 
     >>> import semiring_ad as sad
@@ -209,7 +217,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     return g.value, _shape(vals, g.out_shape)
 
 
-def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], Any]]:
+@array_path
+def vjp(f: Callable, *primals: Any, has_aux: bool = False, per_element: bool = False) -> tuple[Any, ...]:
     """Reverse mode: ``(f(*primals), vjp_fn)`` with ``vjp_fn(cotangent)`` = one cotangent per primal.
 
     >>> out, back = vjp(lambda x, y: x * y, 3.0, 5.0)
@@ -266,8 +275,9 @@ def _regroup(g: ComputationGraph, flat: list[Any]) -> list[Any]:
     return out
 
 
+@array_path
 def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], *,
-        method: str = "forward-over-reverse") -> Any:
+        method: str = "forward-over-reverse", per_element: bool = False) -> Any:
     """Hessian-vector product H·v of a scalar ``f``, shaped like the primal(s).
 
     ``method="forward-over-reverse"`` (default) traces ``f`` once, re-evaluates
@@ -300,7 +310,8 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
     return pieces[0] if len(pieces) == 1 else tuple(pieces)
 
 
-def hessian(f: Callable[..., Any], argnums: int = 0, *, sparse: bool = False) -> Callable[..., Any]:
+@array_path
+def hessian(f: Callable, argnums: ArgNums = 0, *, sparse: bool = False, per_element: bool = False) -> Callable:
     """The Hessian of a scalar ``f`` with respect to one argument, by forward-over-reverse.
 
     One trace; then one dual backward sweep per input direction (a column of H each).

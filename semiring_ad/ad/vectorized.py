@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import TraceError
+from .array_dispatch import array_path
 from .computation import _at_every_point, _live_partials, _scalar_output
 from .replay import reverse
 from .tracing import _argnums, _normalize_argnums, _pack, trace
@@ -22,7 +23,9 @@ from .tracing import _argnums, _normalize_argnums, _pack, trace
 __all__ = ["vmap_grad"]
 
 
-def vmap_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
+@array_path
+def vmap_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0, *,
+              per_element: bool = False) -> Callable[..., Any]:
     """The gradient of a scalar ``f`` at many points in one sweep (like JAX's ``vmap(grad(f))``).
 
     Every argument carries a leading batch axis.  ``f`` is traced once, at the

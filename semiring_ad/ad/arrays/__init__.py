@@ -11,14 +11,24 @@ tape (the tracer and elementwise rows) → rules (the other NumPy functions) →
 * :mod:`~semiring_ad.ad.arrays.linalg` — ``np.linalg`` (inv, solve, det, slogdet, norm),
   two-operand ``einsum``, ``prod``, and the stable :func:`logsumexp` / :func:`softmax`;
 * :mod:`~semiring_ad.ad.arrays.pytree` — arguments as dicts, lists and tuples of arrays;
+* :mod:`~semiring_ad.ad.arrays.graph` — :class:`ArrayGraph` and :func:`trace_arrays`
+  (pytree outputs, ``has_aux``);
 * :mod:`~semiring_ad.ad.arrays.api` — ``grad``, ``value_and_grad``, ``jacfwd``,
-  ``jacrev``, ``jacobian``, ``jvp``, ``vjp``, :func:`trace_arrays`.
+  ``jacrev``, ``jacobian``, ``jvp``, ``vjp``;
+* :mod:`~semiring_ad.ad.arrays.dual_maps` — dual linear maps, the edge weights of forward-over-reverse;
+* :mod:`~semiring_ad.ad.arrays.second_order` — ``hessian``, ``hvp``, ``vmap_grad``.
+
+Since the public ``semiring_ad.grad`` & co. take this path for float NumPy
+arrays (:mod:`semiring_ad.ad.array_dispatch`), calling ``semiring_ad.arrays.*``
+directly is only needed to insist on it (no fallback to the element-wise path).
 """
 
 from . import fixed_point as _fixed_point  # noqa: F401  (registers semiring_ad.fixed_point on array tracers)
 from . import rules  # noqa: F401  (registers the NumPy function rules)
-from .api import ArrayGraph, grad, jacfwd, jacobian, jacrev, jvp, trace_arrays, value_and_grad, vjp
+from .api import grad, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
+from .graph import ArrayGraph, trace_arrays
 from .linalg import logsumexp, softmax  # also registers np.linalg, einsum and prod
+from .second_order import hessian, hvp, vmap_grad
 from .tape import ARRAY_FUNCTIONS, ArrayTape, ArrayTracer, register_array_function
 
 __all__ = [
@@ -27,6 +37,8 @@ __all__ = [
     "ArrayTape",
     "ArrayTracer",
     "grad",
+    "hessian",
+    "hvp",
     "jacfwd",
     "jacobian",
     "jacrev",
@@ -37,4 +49,5 @@ __all__ = [
     "trace_arrays",
     "value_and_grad",
     "vjp",
+    "vmap_grad",
 ]

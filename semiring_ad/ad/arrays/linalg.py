@@ -16,6 +16,7 @@ import numpy as np
 from ...core.linear import Compose, Diagonal, MatMulLeft, MatMulRight
 from ...core.linear_shape import Contract, SumOver
 from ...errors import ShapeError
+from .dual_maps import FunctionTangent, reduce_tangent
 from .tape import _tape_of, register_array_function, unsupported, value_of
 
 __all__ = ["logsumexp", "softmax"]
@@ -30,9 +31,46 @@ def _square(name: str, a: np.ndarray) -> None:
         raise unsupported(f"np.linalg.{name} of an array of shape {a.shape} (only one square 2-D matrix)")
 
 
-def _record(name: str, args: tuple, value: Any, edges: list) -> Any:
+def _record(name: str, args: tuple, value: Any, edges: list, tangents: Any = None) -> Any:
+    """Record the node; ``tangents(node_tangents) -> [tangent per edge]`` serves forward-over-reverse."""
     tape = _tape_of(args)
-    return value if tape is None else tape.record(name, np.asarray(value), edges)
+    if tape is None:
+        return value
+    node = tape.record(name, np.asarray(value), edges)
+    if tape.second is not None and tangents is not None:
+        tape.second[node.index] = ("custom", lambda T: tangents(T, node.index))
+    return node
+
+
+def _inv_tangent(a: Any, Y: np.ndarray) -> Any:
+    """Ṁ(U) = −(Ẏ·U·Y + Y·U·Ẏ) for the edge U ↦ −Y·U·Y of inv, with Ẏ the output's tangent."""
+
+    def build(T: list, i: int) -> list:
+        Yd = T[i]
+        if Yd is None:
+            return [None]
+        return [FunctionTangent(
+            lambda C: -(np.einsum("...pq,kpa,bq->...kab", C, Yd, Y) + np.einsum("...pq,pa,kbq->...kab", C, Y, Yd)),
+            lambda U: -(np.einsum("...ab,kpa,bq->...kpq", U, Yd, Y) + np.einsum("...ab,pa,kbq->...kpq", U, Y, Yd)),
+        )]
+
+    return build
+
+
+def _logdet_tangent(a: Any, Ainv: np.ndarray, det_node: bool) -> Any:
+    """The moving gradient of det (d·A⁻ᵀ) or of log|det| (A⁻ᵀ) along the tangents."""
+
+    def build(T: list, i: int) -> list:
+        Ad = T[a.index]
+        if Ad is None:
+            return [None]
+        moved = -np.einsum("pa,kab,bq->kqp", Ainv, Ad, Ainv)  # d(A⁻¹)ᵀ
+        if det_node:
+            d = float(np.linalg.det(a.value))
+            moved = d * moved + T[i][:, None, None] * Ainv.T
+        return [reduce_tangent(moved)]
+
+    return build
 
 
 @register_array_function(np.linalg.inv)
@@ -41,7 +79,7 @@ def _inv(a: Any) -> Any:
     _square("inv", A)
     Y = np.linalg.inv(A)
     edges = [(a.index, Compose((MatMulLeft(-Y, A.shape), MatMulRight(Y, A.shape))))] if _traced(a) else []
-    return _record("inv", (a,), Y, edges)
+    return _record("inv", (a,), Y, edges, _inv_tangent(a, Y))
 
 
 @register_array_function(np.linalg.solve)
@@ -67,7 +105,7 @@ def _det(a: Any) -> Any:
     d = np.linalg.det(A)
     grad = d * np.linalg.inv(A).T  # ∂det/∂A = det · A⁻ᵀ
     edges = [(a.index, Compose((Diagonal(grad, A.shape), SumOver(A.shape, None))))] if _traced(a) else []
-    return _record("det", (a,), d, edges)
+    return _record("det", (a,), d, edges, _logdet_tangent(a, np.linalg.inv(A), True) if edges else None)
 
 
 @register_array_function(np.linalg.slogdet)
@@ -75,8 +113,9 @@ def _slogdet(a: Any) -> Any:
     A = np.asarray(value_of(a), dtype=float)
     _square("slogdet", A)
     sign, logdet = np.linalg.slogdet(A)
-    edges = [(a.index, Compose((Diagonal(np.linalg.inv(A).T, A.shape), SumOver(A.shape, None))))] if _traced(a) else []
-    return sign, _record("slogdet", (a,), logdet, edges)
+    Ainv = np.linalg.inv(A)
+    edges = [(a.index, Compose((Diagonal(Ainv.T, A.shape), SumOver(A.shape, None))))] if _traced(a) else []
+    return sign, _record("slogdet", (a,), logdet, edges, _logdet_tangent(a, Ainv, False) if edges else None)
 
 
 @register_array_function(np.linalg.norm)
@@ -89,7 +128,12 @@ def _norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> 
     if _traced(x) and n == 0:
         raise ShapeError("the norm is not differentiable at the zero array")
     edges = [(x.index, Compose((Diagonal(v / n, v.shape), SumOver(v.shape, None))))] if _traced(x) else []
-    return _record("norm", (x,), n, edges)
+
+    def tangents(T: list, i: int) -> list:  # d(v/n) = v̇/n − v·ṅ/n²
+        vd = T[x.index]
+        return [None if vd is None else reduce_tangent(vd / n - T[i].reshape((-1,) + (1,) * v.ndim) * v / n**2)]
+
+    return _record("norm", (x,), n, edges, tangents if edges else None)
 
 
 def _explicit(spec: str) -> str:
@@ -115,7 +159,11 @@ def _einsum(subscripts: Any, *operands: Any, **kwargs: Any) -> Any:
                 edges.append((arg.index, Contract(spec, other, pos, (va, vb)[pos].shape)))
             except ShapeError as exc:
                 raise unsupported(f"np.einsum({subscripts!r}, ...) ({exc})") from None
-    return _record("einsum", (a, b), value, edges)
+    node = _record("einsum", (a, b), value, edges)
+    tape = _tape_of((a, b))
+    if tape is not None and tape.second is not None:  # a bilinear operation, for forward-over-reverse
+        tape.second[node.index] = ("bilinear", spec, tuple(x.index if _traced(x) else None for x in (a, b)))
+    return node
 
 
 @register_array_function(np.prod)

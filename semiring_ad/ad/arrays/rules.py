@@ -65,7 +65,13 @@ def _matmul(a: Any, b: Any, **kwargs: Any) -> Any:
         edges.append((a.index, MatMulRight(vb, va.shape)))
     if _traced(b):
         edges.append((b.index, MatMulLeft(va, vb.shape)))
-    return _tape_of((a, b)).record("matmul", out, edges)
+    tape = _tape_of((a, b))
+    node = tape.record("matmul", out, edges)
+    if tape.second is not None:  # a bilinear operation, for forward-over-reverse (.dual_maps)
+        sa, sb = "ij"[2 - va.ndim:], "jl"[: vb.ndim]
+        spec = f"{sa},{sb}->{sa[:-1] + sb[1:]}"
+        tape.second[node.index] = ("bilinear", spec, tuple(x.index if _traced(x) else None for x in (a, b)))
+    return node
 
 
 @register_array_function(np.dot)
@@ -165,13 +171,46 @@ def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
     return _unary("broadcast_to", array, value, Broadcast(v.shape, value.shape))
 
 
+class BasicGather(Gather):
+    """A :class:`~semiring_ad.core.linear_shape.Gather` by basic slicing (slices and integers).
+
+    The same map, applied as a view (and scattered into one slice) rather than
+    through an index array: ``x[1:]`` on k tangents at once is a copy-free view.
+    """
+
+    __slots__ = ("key",)
+
+    def __init__(self, in_shape: tuple, key: tuple) -> None:
+        super().__init__(np.arange(int(np.prod(in_shape, dtype=int))).reshape(in_shape)[key], in_shape)
+        self.key = key
+
+    def _fwd(self, x: np.ndarray) -> np.ndarray:
+        return x[(slice(None),) * (x.ndim - len(self.in_shape)) + self.key]
+
+    def _bwd(self, c: np.ndarray) -> np.ndarray:
+        nb = c.ndim - len(self.out_shape)
+        z = np.zeros(c.shape[:nb] + self.in_shape, dtype=np.result_type(c, float))
+        z[(slice(None),) * nb + self.key] = c
+        return z
+
+
+def _basic(key: Any, ndim: int) -> tuple | None:
+    """``key`` as a tuple of slices and integers, or ``None`` if it is any other kind of index."""
+    key = key if isinstance(key, tuple) else (key,)
+    if len(key) > ndim or not all(type(k) is slice or type(k) is int for k in key):
+        return None
+    return key
+
+
 @register_array_function("getitem")
 def _getitem(a: Any, key: Any) -> Any:
     v = a.value
     if _traced(key) or (isinstance(key, tuple) and any(_traced(k) for k in key)):
         raise unsupported("indexing with an array-traced index")
     value = np.asarray(v[key])
-    return _unary("getitem", a, value, Gather.from_key(v.shape, key))
+    basic = _basic(key, v.ndim)
+    m = Gather.from_key(v.shape, key) if basic is None else BasicGather(v.shape, basic)
+    return _unary("getitem", a, value, m)
 
 
 def _join(name: str, arrays: Any, value: np.ndarray, blocks: list[np.ndarray]) -> Any:

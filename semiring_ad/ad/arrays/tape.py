@@ -62,7 +62,7 @@ def register_array_function(*funcs: Callable[..., Any]) -> Callable[[Callable[..
 class ArrayTape:
     """The flat record of an array trace: values, operations, and in-edges (CSR) with their maps."""
 
-    __slots__ = ("finished", "labels", "maps", "ops", "parents", "ptr", "values")
+    __slots__ = ("finished", "labels", "maps", "ops", "parents", "ptr", "second", "values")
 
     def __init__(self) -> None:
         self.values: list[np.ndarray] = []
@@ -72,6 +72,8 @@ class ArrayTape:
         self.parents: list[int] = []
         self.maps: list[LinearMap] = []
         self.finished = False
+        self.second: dict[int, tuple] | None = None
+        """Per node, what second order needs (the operands), when asked for (:mod:`.dual_maps`)."""
 
     def __len__(self) -> int:
         return len(self.values)
@@ -126,7 +128,14 @@ def value_of(a: Any) -> Any:
 
 def broadcast_diagonal(d: Any, in_shape: tuple, out_shape: tuple) -> LinearMap:
     """The map ``u ↦ d * broadcast(u)``: the local Jacobian of an elementwise op with partial ``d``."""
-    diag = Identity(out_shape) if isinstance(d, int) and d == 1 else Diagonal(d, out_shape)
+    if isinstance(d, int) and d == 1:
+        diag: LinearMap = Identity(out_shape)
+    elif type(d) is np.ndarray and (d.shape == out_shape or d.ndim == 0):  # fits: skip the checks (hot path)
+        diag = object.__new__(Diagonal)
+        diag.in_shape = diag.out_shape = out_shape
+        diag.d = d
+    else:
+        diag = Diagonal(d, out_shape)
     if in_shape == out_shape:
         return diag
     bc = Broadcast(in_shape, out_shape)
@@ -155,7 +164,11 @@ def elementwise(name: str, args: tuple) -> Any:
     for k, a in enumerate(args):
         if type(a) is ArrayTracer:
             edges.append((a.index, broadcast_diagonal(prim.partials[k](NUMPY, *vals, out), a.value.shape, out.shape)))
-    return tape.record(name, out, edges)
+    node = tape.record(name, out, edges)
+    if tape.second is not None:  # the operands, for the tangents of the partials (forward-over-reverse)
+        tape.second[node.index] = ("elementwise", tuple(a.index if type(a) is ArrayTracer else None for a in args),
+                                   tuple(None if type(a) is ArrayTracer else a for a in args))
+    return node
 
 
 def unsupported(what: str) -> UnsupportedOperationError:
