@@ -14,7 +14,7 @@ how the iteration got there.
 
 The nodes of one call share their work: the per-call rows (``Tape.local``)
 look the point up by the identity of their arguments, so the iteration and
-the Jacobians ∂g/∂x, ∂g/∂θ (by :func:`~semiring_ad.ad.api.jacobian` of ``g``
+the Jacobians ∂g/∂x, ∂g/∂θ (by the element-wise Jacobian of ``g``
 at (x*, θ)) run once for all n nodes.  The rows answer every kind of point
 the tape meets:
 
@@ -41,8 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import StaleTraceError, TraceError
-from .api import jacobian
-from .computation import jacobian_of_graph
+from .computation import _concrete, _jacobian_matrix, jacobian_of_graph
 from .dispatch import apply
 from .implicit import implicit_solve, implicit_solve_batched, iterate, primal
 from .primitives import Primitive
@@ -252,7 +251,8 @@ class _Call:
         """(I − ∂g/∂x)^-1 ∂g/∂θ at (x*, θ): the Jacobians of ``g`` by the element-wise API, then the solve."""
         xa, ta = np.empty(len(xs), dtype=object), np.empty(len(flat), dtype=object)
         xa[:], ta[:] = xs, flat
-        jx, jt = jacobian(self._h(), argnums=(0, 1))(xa, ta)
+        flat_j = _jacobian_matrix(trace(self._h(), xa, ta), "auto")  # (n, n + p): outputs × (x, θ)
+        jx, jt = _concrete(flat_j[:, :self.n]), _concrete(flat_j[:, self.n:])
         return implicit_solve(np.asarray(jx).reshape(self.n, self.n), np.asarray(jt).reshape(self.n, len(flat)))
 
     def _implicit_at_points(self, at: np.ndarray, thetas: np.ndarray) -> np.ndarray:
