@@ -178,13 +178,24 @@ def _at_a_kink(derivatives, subs) -> bool:
     return any(abs(complex(j.args[0].evalf(20, subs=subs))) < 1e-9 for j in jumps)
 
 
+def _exact_value(e, subs) -> complex:
+    """``e`` at ``subs`` to 20 digits; NaN where SymPy finds no finite number (zoo divides by zero)."""
+    try:
+        return complex(e.evalf(n=20, subs=subs))
+    except (ZeroDivisionError, TypeError):
+        return complex("nan")
+
+
 @given(expr=expressions, point=points)
 def test_random_expressions_numeric_gradient(expr, point):
     subs = dict(zip(SYMS, point, strict=True))
     derivatives = [sympy.diff(expr, s) for s in SYMS]
     assume(not _at_a_kink(derivatives, subs))  # where the derivative jumps, conventions differ
+    exact = [_exact_value(v, subs) for v in (expr, *derivatives)]
+    # outside the domain (log(log(x)) at x = 1): the library raises DomainError, tested elsewhere
+    assume(all(np.isfinite(v) and abs(v.imag) < 1e-12 for v in exact))
     J = from_sympy(expr, SYMS).at(subs).jacobian()
-    expected = [float(d.evalf(n=20, subs=subs)) for d in derivatives]
+    expected = [v.real for v in exact[1:]]
     np.testing.assert_allclose(np.asarray(J, dtype=float), expected, rtol=1e-9, atol=1e-12)
 
 
