@@ -19,8 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import semiring_ad as sad
-from semiring_ad.ad.colouring import color_columns, is_star_coloring, recover_direct, recover_symmetric, star_color
-from semiring_ad.ad.sparse_derivatives import color_hessian
+from semiring_ad.ad.colouring import (
+    color_columns,
+    color_hessian,
+    is_star_coloring,
+    recover_direct,
+    recover_symmetric,
+    star_color,
+)
 from semiring_ad.errors import InputError
 
 

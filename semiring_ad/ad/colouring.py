@@ -29,6 +29,7 @@ tapes) and :mod:`~semiring_ad.ad.arrays.sparse` (array graphs).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -39,7 +40,8 @@ from ..errors import InputError
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-__all__ = ["COLORINGS", "color_columns", "is_star_coloring", "recover_direct", "recover_symmetric", "star_color"]
+__all__ = ["COLORINGS", "color_columns", "color_hessian", "is_star_coloring", "recover_direct", "recover_symmetric",
+           "star_color"]
 
 COLORINGS = ("star", "distance2")
 """The colourings a sparse Hessian accepts (``coloring=``)."""
@@ -234,3 +236,18 @@ def recover_symmetric(pattern: sp.sparray, colors: np.ndarray, compressed: np.nd
                          "cannot be decompressed; colour it with star_color (or color_columns)")
     values = np.where(diagonal | alone_i, B[i, colors[j]], B[j, colors[i]])
     return _finish(values, pattern, i, j, colors)
+
+
+def color_hessian(pattern: sp.csr_array, coloring: str = "star") -> tuple[np.ndarray, Callable[..., sp.csr_array]]:
+    """The colours of a Hessian pattern and the matching recovery: ``coloring`` is ``"star"`` or ``"distance2"``.
+
+    >>> import numpy as np, scipy.sparse as sp
+    >>> arrow = sp.csr_array(np.eye(5, dtype=bool) | (np.arange(5) == 0) | (np.arange(5) == 0)[:, None])
+    >>> [int(color_hessian(arrow, c)[0].max()) + 1 for c in ("star", "distance2")]
+    [2, 5]
+    """
+    if coloring == "star":
+        return star_color(pattern), recover_symmetric
+    if coloring == "distance2":
+        return color_columns(pattern), recover_direct
+    raise InputError(f"coloring must be one of {COLORINGS}, got {coloring!r}")

@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.solver import sweep
-from ..errors import InputError, SemiringADError, TraceError
-from .colouring import COLORINGS, color_columns, recover_direct, recover_symmetric, star_color
+from ..errors import SemiringADError, TraceError
+from .colouring import color_columns, color_hessian, recover_direct
 from .computation import ComputationGraph, _float_compiled, _solve
 from .dispatch import GENERIC
 from .dual import DUAL, Dual
@@ -196,21 +196,6 @@ def sparse_jacobian_of_graph(g: ComputationGraph) -> sp.csr_array:
     vals = _solve(g, seeds, "forward", cg=numeric)
     rows = np.array([np.zeros(max(k, 1)) if vals[i] is None else vals[i] for i in g.outputs]).reshape(-1, max(k, 1))
     return recover_direct(pattern, colors, rows)
-
-
-def color_hessian(pattern: sp.csr_array, coloring: str = "star") -> tuple[np.ndarray, Any]:
-    """The colours of a Hessian pattern and the matching recovery: ``coloring`` is ``"star"`` or ``"distance2"``.
-
-    >>> import numpy as np, scipy.sparse as sp
-    >>> arrow = sp.csr_array(np.eye(5, dtype=bool) | (np.arange(5) == 0) | (np.arange(5) == 0)[:, None])
-    >>> [int(color_hessian(arrow, c)[0].max()) + 1 for c in ("star", "distance2")]
-    [2, 5]
-    """
-    if coloring == "star":
-        return star_color(pattern), recover_symmetric
-    if coloring == "distance2":
-        return color_columns(pattern), recover_direct
-    raise InputError(f"coloring must be one of {COLORINGS}, got {coloring!r}")
 
 
 def sparse_hessian_of_graph(g: ComputationGraph, coloring: str = "star") -> sp.csr_array:

@@ -240,12 +240,15 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     return lambda *args: vg(*args)[1]
 
 
-def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") -> Callable[..., Any]:
+def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto", *,
+             sparse: bool = False) -> Callable[..., Any]:
     """The Jacobian, shape ``out_shape + in_shape``: one sweep seeded with identity blocks.
 
     ``mode="reverse"`` seeds the output with all its unit cotangents,
     ``"forward"`` the inputs with all their unit tangents, ``"auto"`` the
-    smaller side.
+    smaller side.  ``sparse=True`` returns a ``scipy.sparse.csr_array``
+    (output size × total input size, flattened) from one forward sweep with
+    one direction per colour of the element pattern (:mod:`~semiring_ad.ad.arrays.sparse`).
 
     >>> import numpy as np
     >>> jacobian(lambda x: x[::-1] * 2.0)(np.array([1.0, 2.0]))
@@ -257,6 +260,9 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto") ->
 
     def jac(*args: Any) -> Any:
         g = trace_arrays(f, *args, argnums=nums)
+        if sparse:
+            from .sparse import sparse_jacobian_of_array_graph
+            return sparse_jacobian_of_array_graph(g)
         m = int(np.prod(g.out_shape, dtype=int))
         sizes = [int(np.prod(s, dtype=int)) for s in g.in_shapes]
         use = mode if mode != "auto" else ("forward" if sum(sizes) < m else "reverse")
