@@ -151,3 +151,15 @@ def test_unknown_coloring_is_refused_naming_the_choices():
 def test_star_color_refuses_a_rectangular_pattern():
     with pytest.raises(InputError, match="square"):
         star_color(sp.csr_array(np.ones((2, 3), dtype=bool)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(A=symmetric_patterns(max_n=14), seed=st.integers(0, 2**16))
+def test_color_columns_is_networkx_largest_first_on_the_intersection_graph(A, seed):
+    P = np.random.default_rng(seed).random((len(A) + 2, len(A))) < 0.3
+    inter = (P.T.astype(int) @ P.astype(int)) > 0
+    G = nx.Graph()
+    G.add_nodes_from(range(len(A)))
+    G.add_edges_from((j, k) for j in range(len(A)) for k in range(j + 1, len(A)) if inter[j, k])
+    expected = nx.greedy_color(G, strategy="largest_first")
+    assert color_columns(sp.csr_array(P)).tolist() == [expected[j] for j in range(len(A))]

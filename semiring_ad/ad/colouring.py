@@ -7,7 +7,7 @@ carries every colour.  Two colourings live here:
 
 * :func:`color_columns` — a **distance-2 colouring** (columns that share a
   non-zero row get different colours: a colouring of the column-intersection
-  graph, networkx's greedy ``largest_first``).  Every entry is read directly:
+  graph, greedy ``largest_first`` as networkx's).  Every entry is read directly:
   ``A[i, j] = B[i, colors[j]]`` (:func:`recover_direct`).  It serves Jacobians,
   and Hessians when asked (``coloring="distance2"``).
 * :func:`star_color` — a **star colouring** of the adjacency graph of a
@@ -36,6 +36,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InputError
+from .collector import paused
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -48,24 +49,46 @@ COLORINGS = ("star", "distance2")
 
 
 def color_columns(pattern: sp.sparray) -> np.ndarray:
-    """Greedy colouring (networkx, ``largest_first``) of the column-intersection graph of ``pattern``.
+    """Greedy ``largest_first`` colouring of the column-intersection graph of ``pattern`` (a distance-2 colouring).
 
-    Columns that share a non-zero row get different colours.  Greedy uses at
-    most Δ + 1 colours (Δ: the intersection graph's maximum degree) and at
-    least the largest number of non-zeros in a row.
+    Columns that share a non-zero row get different colours.  The graph is
+    ``PᵀP`` (a sparse product); the columns are visited by degree, descending
+    (ties in column order), each taking the smallest colour no neighbour has:
+    the colouring of networkx's ``greedy_color(G, "largest_first")`` on that
+    graph, run on CSR lists.  Greedy uses at most Δ + 1 colours (Δ: the
+    intersection graph's maximum degree) and at least the largest number of
+    non-zeros in a row.
 
     >>> import numpy as np, scipy.sparse as sp
     >>> color_columns(sp.csr_array(np.eye(4, dtype=bool) | np.eye(4, k=1, dtype=bool))).tolist()
     [1, 0, 1, 0]
     """
-    P = pattern.astype(np.int8)
-    inter = (P.T @ P).tocoo()
-    graph = nx.Graph()
-    graph.add_nodes_from(range(pattern.shape[1]))
-    keep = inter.row < inter.col
-    graph.add_edges_from(zip(inter.row[keep].tolist(), inter.col[keep].tolist()))
-    coloring = nx.greedy_color(graph, strategy="largest_first")
-    return np.fromiter((coloring[j] for j in range(pattern.shape[1])), dtype=np.int64, count=pattern.shape[1])
+    import scipy.sparse as sp
+
+    P = sp.csr_array(pattern, dtype=bool)
+    inter = (P.T @ P).tocsr()
+    inter.setdiag(False)
+    inter.eliminate_zeros()
+    return _greedy(inter, np.argsort(-np.diff(inter.indptr), kind="stable"))
+
+
+def _greedy(graph: sp.csr_array, order: np.ndarray) -> np.ndarray:
+    """First-fit colouring of a CSR adjacency in ``order`` (the collector paused: no cycles are made)."""
+    n = graph.shape[0]
+    ptr, idx = graph.indptr.tolist(), graph.indices.tolist()
+    color = [-1] * n
+    forbidden = [-1] * (n + 1)
+    with paused():
+        for v in order.tolist():
+            for w in idx[ptr[v]:ptr[v + 1]]:
+                cw = color[w]
+                if cw >= 0:
+                    forbidden[cw] = v
+            c = 0
+            while forbidden[c] == v:
+                c += 1
+            color[v] = c
+    return np.asarray(color, dtype=np.int64)
 
 
 def _adjacency(pattern: sp.sparray) -> sp.csr_array:
@@ -113,30 +136,29 @@ def star_color(pattern: sp.sparray) -> np.ndarray:
     A = _adjacency(pattern)
     n = A.shape[0]
     ptr, idx = A.indptr.tolist(), A.indices.tolist()
-    nbrs = [idx[ptr[v]:ptr[v + 1]] for v in range(n)]
-    order = np.argsort(-np.diff(A.indptr), kind="stable").tolist()
     color = [-1] * n
     forbidden = [-1] * (n + 1)  # forbidden[c] == v: colour c is taken for vertex v
-    for v in order:
-        for w in nbrs[v]:
-            cw = color[w]
-            if cw >= 0:
-                forbidden[cw] = v
-            for x in nbrs[w]:
-                cx = color[x]
-                if cx < 0 or forbidden[cx] == v:
-                    continue
-                if cw < 0:
-                    forbidden[cx] = v
-                else:
-                    for y in nbrs[x]:
-                        if y != w and color[y] == cw:
-                            forbidden[cx] = v
-                            break
-        c = 0
-        while forbidden[c] == v:
-            c += 1
-        color[v] = c
+    with paused():  # lists and ints only: no cycles for the collector to find
+        for v in np.argsort(-np.diff(A.indptr), kind="stable").tolist():
+            for w in idx[ptr[v]:ptr[v + 1]]:
+                cw = color[w]
+                if cw >= 0:
+                    forbidden[cw] = v
+                for x in idx[ptr[w]:ptr[w + 1]]:
+                    cx = color[x]
+                    if cx < 0 or forbidden[cx] == v:
+                        continue
+                    if cw < 0:
+                        forbidden[cx] = v
+                    else:
+                        for y in idx[ptr[x]:ptr[x + 1]]:
+                            if y != w and color[y] == cw:
+                                forbidden[cx] = v
+                                break
+            c = 0
+            while forbidden[c] == v:
+                c += 1
+            color[v] = c
     return np.asarray(color, dtype=np.int64)
 
 
