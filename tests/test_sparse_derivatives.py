@@ -167,3 +167,17 @@ def test_hessian_pattern_classifies_a_new_row_from_its_rules():
     finally:
         for row in rows:
             del PRIMITIVES[row.name]
+
+
+@pytest.mark.parametrize("expr", ["x0 * (x1 + x2)", "x0 * (x1 + x2) + x1 ** 2", "sin(x0 + x1) * x2", "x0 / (x1 + 2)",
+                                  "(x0 - x1) ** 2 + 3 * x2"])
+def test_hessian_pattern_couples_argument_pairs_exactly_as_sympy_hessian(expr):
+    """Per argument pair, not per node: x0 * (x1 + x2) couples x0 with x1 and x2, not x1 with x2.
+    Oracle: the non-zeros of SymPy's Hessian (no cancellation in these expressions)."""
+    import sympy
+
+    xs = sympy.symbols("x0:3")
+    e = sympy.sympify(expr)
+    f = sympy.lambdify([xs], e, modules={"sin": sad.sin})
+    structure = np.array([[sympy.diff(e, a, b) != 0 for b in xs] for a in xs])
+    np.testing.assert_array_equal(hessian_pattern(sad.trace(f, [0.3, 0.5, 0.7])).toarray(), structure)

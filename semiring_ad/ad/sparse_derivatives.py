@@ -6,8 +6,10 @@ One traced graph again answers several questions:
    input j to output i?), solved once for all inputs at a time with index
    sets (a sparse bitset per node, so the cost follows the pattern and not
    n × nodes); for a Hessian, the nonlinear interactions of the tape
-   (Walther 2008): an operation that is nonlinear in its traced arguments
-   couples every pair of inputs its arguments depend on.  Which operations
+   (after Walther 2008, per argument pair): an operation whose second partial
+   in arguments (a, b) is not identically zero couples every input a depends
+   on with every input b depends on (``x0 * (x1 + x2)`` couples x0 with x1
+   and x2, not x1 with x2).  Which operations
    are nonlinear in which arguments is read off the primitive table's own
    SymPy rules (a second partial that is not identically zero), so ``+``,
    ``−``, negation, scaling by a constant and ``x / c`` couple nothing, and a
@@ -79,10 +81,13 @@ def _curved_pairs(prim: Primitive) -> frozenset[tuple[int, int]] | None:
         return None
 
 
-def _couples(prim: Primitive, traced: list[int]) -> bool:
-    """Whether a node of ``prim`` with these traced argument positions makes second-order interactions."""
+def _coupled_edges(prim: Primitive, kinds: tuple) -> tuple[tuple[int, int], ...]:
+    """For a node of ``prim`` whose arguments have these kinds (``"n"``: traced): the pairs (e, f), e ≤ f, of its
+    in-edges (traced arguments, in order) whose second partial is not identically zero."""
+    traced = [k for k, kind in enumerate(kinds) if kind == "n"]
     pairs = _curved_pairs(prim)
-    return pairs is None or any((i, j) in pairs for i in traced for j in traced)
+    return tuple((e, f) for e, a in enumerate(traced) for f, b in enumerate(traced)
+                 if f >= e and (pairs is None or (a, b) in pairs or (b, a) in pairs))
 
 
 def _index_sets(g: ComputationGraph, wanted: list[int]) -> dict[int, frozenset]:
@@ -149,26 +154,33 @@ def hessian_pattern(g: ComputationGraph) -> sp.csr_array:
     >>> import semiring_ad as sad
     >>> g = sad.trace(lambda x: x[0] * x[1] + sad.sin(x[2]) + 3.0 * x[3], [1.0, 2.0, 3.0, 4.0])
     >>> hessian_pattern(g).toarray().astype(int)
-    array([[1, 1, 0, 0],
-           [1, 1, 0, 0],
+    array([[0, 1, 0, 0],
+           [1, 0, 0, 0],
            [0, 0, 1, 0],
            [0, 0, 0, 0]])
     """
     t = g.tape
-    ptr, parents, args = t.ptr, t.parents, t.args
+    ptr, parents, args, ops, local = t.ptr, t.parents, t.args, t.ops, t.local
     nonlinear = []
+    verdicts: dict[tuple, tuple] = {}  # (op, argument kinds) -> coupled edge pairs: one classification per kind
     for v in range(len(t)):
         if ptr[v] == ptr[v + 1]:  # an input or a constant
             continue
-        if _couples(t.primitive(v), [k for k, (kind, _) in enumerate(args[v]) if kind == "n"]):
-            nonlinear.append(v)
-    sets = _index_sets(g, [parents[k] for v in nonlinear for k in range(ptr[v], ptr[v + 1])])
-    coupled = {frozenset().union(*(sets[parents[k]] for k in range(ptr[v], ptr[v + 1]))) for v in nonlinear}
+        key = (ops[v] if v not in local else v, tuple(kind for kind, _ in args[v]))  # a per-call row: its own
+        pairs = verdicts.get(key)
+        if pairs is None:
+            pairs = verdicts[key] = _coupled_edges(t.primitive(v), key[1])
+        if pairs:
+            nonlinear.append((v, pairs))
+    sets = _index_sets(g, [parents[k] for v, _ in nonlinear for k in range(ptr[v], ptr[v + 1])])
+    coupled = {(sets[parents[ptr[v] + e]], sets[parents[ptr[v] + f]]) for v, pairs in nonlinear for e, f in pairs}
     rows, cols = [], []
-    for group in coupled:
-        members = sorted(group)
-        rows.extend(i for i in members for _ in members)
-        cols.extend(members * len(members))
+    for group_a, group_b in coupled:
+        a, b = sorted(group_a), sorted(group_b)
+        rows.extend(i for i in a for _ in b)
+        cols.extend(b * len(a))
+        rows.extend(j for j in b for _ in a)
+        cols.extend(a * len(b))
     n = len(g.inputs)
     return _csr(rows, cols, (n, n))
 
