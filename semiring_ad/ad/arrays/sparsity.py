@@ -199,6 +199,14 @@ def map_pattern(m: LinearMap) -> sp.csr_array:
     return _full(m)  # an unknown kind: every entry may be non-zero (conservative)
 
 
+_SAME_ELEMENT = (Identity, Diagonal, Reshape)  # kinds whose pattern is the identity: element i ↔ element i
+
+
+def _through(m: LinearMap, deps: sp.csr_array) -> sp.csr_array:
+    """The pattern of ``m`` times ``deps`` (what the map's output elements depend on); no product for a diagonal."""
+    return deps if type(m) in _SAME_ELEMENT else map_pattern(m) @ deps
+
+
 def _needed(graph: Any) -> bytearray:
     """Which nodes are ancestors of the output (or the output): the only ones whose pattern matters."""
     t = graph.tape
@@ -228,10 +236,11 @@ def _dependencies(graph: Any) -> tuple[dict[int, sp.csr_array], int]:
         if v in starts:
             deps[v] = _coo(np.arange(size), starts[v] + np.arange(size), (size, n))
             continue
-        acc = sp.csr_array((size, n), dtype=bool)
+        acc = None
         for k in range(t.ptr[v], t.ptr[v + 1]):
-            acc = acc + map_pattern(t.maps[k]) @ deps[t.parents[k]]
-        deps[v] = acc
+            part = _through(t.maps[k], deps[t.parents[k]])
+            acc = part if acc is None else acc + part
+        deps[v] = sp.csr_array((size, n), dtype=bool) if acc is None else acc
     return deps, n
 
 
@@ -318,7 +327,7 @@ def hessian_pattern_arrays(graph: Any) -> sp.csr_array:
                 da, db = (deps[t.parents[k]] for k in range(lo, hi))
                 H = H + da.T @ _bilinear_pairs(graph, v) @ db
             continue
-        rows = [map_pattern(t.maps[k]) @ deps[t.parents[k]] for k in range(lo, hi)]
+        rows = [_through(t.maps[k], deps[t.parents[k]]) for k in range(lo, hi)]
         if op in PRIMITIVES:
             for ra, rb in _elementwise_coupling(op, rows):
                 H = H + ra.T @ rb
