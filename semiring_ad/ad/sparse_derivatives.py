@@ -278,7 +278,7 @@ def _hessian_products(g: ComputationGraph, directions: np.ndarray) -> np.ndarray
     group of nodes with dual arrays (value, tangent = ẋ along D).
     """
     cg, t = _float_compiled(g), g.tape
-    if cg is None or not all(type(v) is float or type(v) is int for v in t.values):
+    if cg is None or not {*map(type, t.values)} <= {float, int}:
         return None
     n, k = len(t), directions.shape[1]
     vals = np.asarray(t.values, dtype=np.float64)
