@@ -254,3 +254,13 @@ def test_sparse_hessian_refuses_a_block_of_the_wrong_shape():
     g = sad.arrays.trace_arrays(SCALARS["rosenbrock"], np.ones(5))
     with pytest.raises(ShapeError, match=r"\(5, 3\)"):
         sparse_hessian_arrays(g, lambda S: np.zeros((5, 2)))
+
+
+@pytest.mark.parametrize(("f", "x"), [(lambda x: np.sum(x ** 2), np.array([1.0, 2.0, 3.0])),
+                                      (lambda s: np.array([1.0, 2.0]) * s, 2.0),
+                                      (lambda x: 3.0 * np.ones(2), np.ones(3))],
+                         ids=["scalar output", "scalar input", "constant output"])
+def test_sparse_array_jacobian_edge_shapes_equal_the_dense_jacobian(f, x):
+    J = sad.arrays.jacobian(f, sparse=True)(x)
+    dense = np.asarray(sad.arrays.jacobian(f)(x), dtype=float).reshape(J.shape)
+    np.testing.assert_allclose(J.toarray(), dense, rtol=1e-12)
