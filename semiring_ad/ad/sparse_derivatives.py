@@ -42,19 +42,21 @@ the AD layer next to :mod:`~semiring_ad.ad.api`, which calls it for
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..core.solver import sweep
 from ..errors import SemiringADError, TraceError
+from .collector import paused
 from .colouring import color_columns, color_hessian, recover_direct
 from .computation import ComputationGraph, _float_compiled, _solve
 from .dispatch import GENERIC
 from .dual import DUAL, Dual
 from .functions import new_level
 from .namespaces import SYMPY
-from .primitives import Primitive, get_primitive
+from .primitives import Primitive
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -130,6 +132,7 @@ def _csr(rows: list[int], cols: list[int], shape: tuple[int, int]) -> sp.csr_arr
     return out
 
 
+@paused()  # no reference cycles are made: the collector would only rescan the tape
 def jacobian_pattern(g: ComputationGraph) -> sp.csr_array:
     """The (outputs × inputs) boolean pattern: entry (i, j) is True when a path joins input j to output i.
 
@@ -145,8 +148,22 @@ def jacobian_pattern(g: ComputationGraph) -> sp.csr_array:
     return _csr(rows, cols, (len(g.outputs), len(g.inputs)))
 
 
-def hessian_pattern(g: ComputationGraph) -> sp.csr_array:
+def _node_groups(g: ComputationGraph) -> dict[tuple, list[int]]:
+    """The operation nodes grouped by (operation, argument kinds); a node of a per-call row is its own group."""
+    t = g.tape
+    ptr, ops, args, local = t.ptr, t.ops, t.args, t.local
+    groups: dict[tuple, list[int]] = {}
+    for v in range(len(t)):
+        if ptr[v] < ptr[v + 1]:  # not an input or a constant
+            groups.setdefault((ops[v] if v not in local else v, tuple(kind for kind, _ in args[v])), []).append(v)
+    return groups
+
+
+@paused()  # no reference cycles are made: the collector would only rescan the tape
+def hessian_pattern(g: ComputationGraph, groups: dict[tuple, list[int]] | None = None) -> sp.csr_array:
     """The (inputs × inputs) boolean pattern of the Hessian of a scalar graph (nonlinear interactions).
+
+    ``groups`` (internal) is the tape's nodes grouped by operation and argument kinds, when already known.
 
     Conservative: every structurally possible non-zero is included (an entry
     may be zero at a particular point, never the other way round).
@@ -160,31 +177,30 @@ def hessian_pattern(g: ComputationGraph) -> sp.csr_array:
            [0, 0, 0, 0]])
     """
     t = g.tape
-    ptr, parents, args, ops, local = t.ptr, t.parents, t.args, t.ops, t.local
+    ptr, parents = t.ptr, t.parents
     nonlinear = []
-    verdicts: dict[tuple, tuple] = {}  # (op, argument kinds) -> coupled edge pairs: one classification per kind
-    for v in range(len(t)):
-        if ptr[v] == ptr[v + 1]:  # an input or a constant
-            continue
-        key = (ops[v] if v not in local else v, tuple(kind for kind, _ in args[v]))  # a per-call row: its own
-        pairs = verdicts.get(key)
-        if pairs is None:
-            pairs = verdicts[key] = _coupled_edges(t.primitive(v), key[1])
+    for key, nodes in (_node_groups(g) if groups is None else groups).items():
+        pairs = _coupled_edges(t.primitive(nodes[0]), key[1])  # one classification per kind of node
         if pairs:
-            nonlinear.append((v, pairs))
+            nonlinear.extend((v, pairs) for v in nodes)
     sets = _index_sets(g, [parents[k] for v, _ in nonlinear for k in range(ptr[v], ptr[v + 1])])
-    coupled = {(sets[parents[ptr[v] + e]], sets[parents[ptr[v] + f]]) for v, pairs in nonlinear for e, f in pairs}
-    rows, cols = [], []
-    for group_a, group_b in coupled:
-        a, b = sorted(group_a), sorted(group_b)
-        rows.extend(i for i in a for _ in b)
-        cols.extend(b * len(a))
-        rows.extend(j for j in b for _ in a)
-        cols.extend(a * len(b))
+    coupled = list({(sets[parents[ptr[v] + e]], sets[parents[ptr[v] + f]]) for v, pairs in nonlinear
+                    for e, f in pairs})
     n = len(g.inputs)
-    return _csr(rows, cols, (n, n))
+    # one row per coupled pair (A, B) in two membership matrices: H = Σ 1_A 1_Bᵀ (+ transpose) = MaᵀMb (+ ...)
+    Ma, Mb = _membership([a for a, _ in coupled], n), _membership([b for _, b in coupled], n)
+    H = (Ma.T @ Mb).tocsr()
+    return (H + H.T).tocsr()
 
 
+def _membership(groups: list[frozenset], n: int) -> sp.csr_array:
+    """The (len(groups) × n) boolean matrix whose row p marks the members of ``groups[p]``."""
+    lens = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+    cols = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=int(lens.sum()))
+    return _csr(np.repeat(np.arange(len(groups)), lens), cols, (len(groups), n))
+
+
+@paused()  # no reference cycles are made: the collector would only rescan the tape
 def sparse_jacobian_of_graph(g: ComputationGraph) -> sp.csr_array:
     """The (outputs × inputs) Jacobian of a numeric traced graph as a CSR array, one forward sweep.
 
@@ -210,6 +226,7 @@ def sparse_jacobian_of_graph(g: ComputationGraph) -> sp.csr_array:
     return recover_direct(pattern, colors, rows)
 
 
+@paused()  # no reference cycles are made: the collector would only rescan the tape
 def sparse_hessian_of_graph(g: ComputationGraph, coloring: str = "star") -> sp.csr_array:
     """The Hessian of a scalar numeric traced graph as a CSR array: one dual backward sweep for all colours.
 
@@ -228,12 +245,13 @@ def sparse_hessian_of_graph(g: ComputationGraph, coloring: str = "star") -> sp.c
     if len(g.outputs) != 1 or len(g.in_shapes) != 1:
         raise TraceError(f"a Hessian needs a scalar output and one traced argument; got {len(g.outputs)} outputs "
                          f"and {len(g.in_shapes)} arguments")
-    pattern = hessian_pattern(g)
+    groups = _node_groups(g)
+    pattern = hessian_pattern(g, groups)
     colors, recover = color_hessian(pattern, coloring)
     k = max(int(colors.max(initial=-1)) + 1, 1)
     directions = np.eye(k)[colors] if len(colors) else np.zeros((0, k))
     try:
-        products = _hessian_products(g, directions)
+        products = _hessian_products(g, directions, groups)
     except (TypeError, ValueError, ArithmeticError, SemiringADError):
         products = None  # values or partials that are not plain floats: the dual replay below
     if products is not None:
@@ -268,7 +286,8 @@ def _tri_solve(cg: Any, rhs: np.ndarray, transpose: bool) -> np.ndarray:
     return spsolve_triangular(L, rhs, lower=True, unit_diagonal=True)
 
 
-def _hessian_products(g: ComputationGraph, directions: np.ndarray) -> np.ndarray | None:
+def _hessian_products(g: ComputationGraph, directions: np.ndarray,
+                      groups: dict[tuple, list[int]] | None = None) -> np.ndarray | None:
     """H·D for a float tape (``(inputs, k)``), forward-over-reverse on arrays; None if not a float tape.
 
     With β the adjoints (β(u) = Σ w(u, v) β(v)), differentiating along D
@@ -289,16 +308,12 @@ def _hessian_products(g: ComputationGraph, directions: np.ndarray) -> np.ndarray
     unit = np.zeros(n)
     unit[g.outputs[0]] = 1.0
     beta = _tri_solve(cg, unit, transpose=True)
-    groups: dict[tuple, list[int]] = {}
-    ptr, ops, args = t.ptr, t.ops, t.args
-    for v in range(n):
-        if ptr[v] < ptr[v + 1]:
-            groups.setdefault((ops[v], tuple(kind for kind, _ in args[v])), []).append(v)
+    ptr, args = t.ptr, t.args
     wdot = np.zeros((cg.n_edges, k))
     level = new_level()
     starts = np.asarray(ptr, dtype=np.int64)
-    for (op, kinds), nodes in groups.items():
-        prim, at = get_primitive(op), np.asarray(nodes, dtype=np.int64)
+    for (_, kinds), nodes in (_node_groups(g) if groups is None else groups).items():
+        prim, at = t.primitive(nodes[0]), np.asarray(nodes, dtype=np.int64)
         operands: list[Any] = []
         for a, kind in enumerate(kinds):
             items = [args[v][a][1] for v in nodes]
