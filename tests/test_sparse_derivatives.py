@@ -4,9 +4,11 @@ Oracles: the dense ``jacobian``/``hessian`` (different algorithms: one sweep
 per seed), ``scipy.optimize.rosen_hess`` (hand-written), central finite
 differences of the gradient, and the library's OR_AND sweep with dense
 bit-vector seeds for the pattern.  Colour counts are checked against what
-greedy colouring guarantees: at least the most non-zeros in a row, at most
-the column-intersection graph's maximum degree + 1; exactly 3 for a
-tridiagonal Hessian (a band: the lower bound is reached).
+greedy distance-2 colouring guarantees: at least the most non-zeros in a row,
+at most the column-intersection graph's maximum degree + 1; a star colouring
+(the Hessians' default) is checked on every path of four vertices; exactly 3
+colours for a tridiagonal Hessian either way (n >= 4; the star colouring
+needs 2 for n = 3, a path of three vertices being a star).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import semiring_ad as sad
+from semiring_ad.ad.colouring import is_star_coloring
 from semiring_ad.ad.sparse_derivatives import color_columns, hessian_pattern, jacobian_pattern
 from semiring_ad.core.semirings import OR_AND
 from semiring_ad.core.solver import sweep
@@ -42,14 +45,22 @@ def check_colors(pattern, colors):
     assert P.sum(axis=1).max(initial=0) <= k <= inter.sum(axis=1).max(initial=0) + 1
 
 
+def check_hessian_colors(pattern, colors, coloring):
+    if coloring == "star":
+        assert is_star_coloring(pattern, colors)
+    else:
+        check_colors(pattern, colors)
+
+
+@pytest.mark.parametrize("coloring", ["star", "distance2"])
 @pytest.mark.parametrize("n", [2, 3, 7, 40])
-def test_sparse_rosenbrock_hessian_equals_scipy_and_uses_three_colours(n):
+def test_sparse_rosenbrock_hessian_equals_scipy_and_uses_three_colours(n, coloring):
     x = np.random.default_rng(n).uniform(-2, 2, n)
-    H = sad.hessian(rosen, sparse=True)(x)
+    H = sad.hessian(rosen, sparse=True, coloring=coloring)(x)
     np.testing.assert_allclose(H.toarray(), scipy_optimize.rosen_hess(x), rtol=1e-12, atol=1e-9)
-    assert H.n_colors == min(n, 3)
+    assert H.n_colors == (min(n, 3) if coloring == "distance2" else {2: 2, 3: 2}.get(n, 3))
     assert H.nnz == 3 * n - 2
-    check_colors(hessian_pattern(sad.trace(rosen, x)), H.colors)
+    check_hessian_colors(hessian_pattern(sad.trace(rosen, x)), H.colors, coloring)
 
 
 # random sparse functions: sums of products and unary functions of few variables
@@ -93,15 +104,15 @@ def test_sparse_jacobian_equals_dense_and_the_or_and_pattern(terms, seed):
 
 
 @settings(max_examples=40, deadline=None)
-@given(terms=TERMS, seed=st.integers(0, 100))
-def test_sparse_hessian_equals_dense_and_finite_differences(terms, seed):
+@given(terms=TERMS, seed=st.integers(0, 100), coloring=st.sampled_from(["star", "distance2"]))
+def test_sparse_hessian_equals_dense_and_finite_differences(terms, seed, coloring):
     parts = make(terms)
 
     def f(x):
         return sum(parts(x), 0.0)
 
     x = np.random.default_rng(seed).uniform(-1, 1, 8)
-    H = sad.hessian(f, sparse=True)(x)
+    H = sad.hessian(f, sparse=True, coloring=coloring)(x)
     dense = sad.hessian(f)(x)
     np.testing.assert_allclose(H.toarray(), dense, rtol=1e-10, atol=1e-10)
     grad = sad.grad(f)
@@ -109,7 +120,7 @@ def test_sparse_hessian_equals_dense_and_finite_differences(terms, seed):
     fd = np.stack([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(8)], axis=1)
     np.testing.assert_allclose(H.toarray(), fd, rtol=1e-5, atol=1e-5)
     assert np.all(np.abs(dense[hessian_pattern(sad.trace(f, x)).toarray() == 0]) == 0)  # pattern is conservative
-    check_colors(hessian_pattern(sad.trace(f, x)), H.colors)
+    check_hessian_colors(hessian_pattern(sad.trace(f, x)), H.colors, coloring)
 
 
 def test_color_columns_on_a_dense_pattern_needs_one_colour_per_column():
@@ -156,3 +167,17 @@ def test_hessian_pattern_classifies_a_new_row_from_its_rules():
     finally:
         for row in rows:
             del PRIMITIVES[row.name]
+
+
+@pytest.mark.parametrize("expr", ["x0 * (x1 + x2)", "x0 * (x1 + x2) + x1 ** 2", "sin(x0 + x1) * x2", "x0 / (x1 + 2)",
+                                  "(x0 - x1) ** 2 + 3 * x2"])
+def test_hessian_pattern_couples_argument_pairs_exactly_as_sympy_hessian(expr):
+    """Per argument pair, not per node: x0 * (x1 + x2) couples x0 with x1 and x2, not x1 with x2.
+    Oracle: the non-zeros of SymPy's Hessian (no cancellation in these expressions)."""
+    import sympy
+
+    xs = sympy.symbols("x0:3")
+    e = sympy.sympify(expr)
+    f = sympy.lambdify([xs], e, modules={"sin": sad.sin})
+    structure = np.array([[sympy.diff(e, a, b) != 0 for b in xs] for a in xs])
+    np.testing.assert_array_equal(hessian_pattern(sad.trace(f, [0.3, 0.5, 0.7])).toarray(), structure)

@@ -311,12 +311,14 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any], 
 
 
 @array_path
-def hessian(f: Callable, argnums: ArgNums = 0, *, sparse: bool = False, per_element: bool = False) -> Callable:
+def hessian(f: Callable, argnums: ArgNums = 0, *, sparse: bool = False, coloring: str = "star",
+            per_element: bool = False) -> Callable:
     """The Hessian of a scalar ``f`` with respect to one argument, by forward-over-reverse.
 
     One trace; then one dual backward sweep per input direction (a column of H each).
-    ``sparse=True`` colours the Hessian's sparsity pattern and runs one dual
-    sweep for all colours: a ``scipy.sparse.csr_array`` with ``n_colors``.
+    ``sparse=True`` colours the Hessian's sparsity pattern (``coloring="star"``
+    by default, or ``"distance2"``; see :mod:`~semiring_ad.ad.colouring`) and runs
+    one dual sweep for all colours: a ``scipy.sparse.csr_array`` with ``n_colors``.
 
     >>> hessian(lambda x: x[0] ** 2 * x[1])([3.0, 5.0])
     array([[10.,  6.],
@@ -329,7 +331,7 @@ def hessian(f: Callable, argnums: ArgNums = 0, *, sparse: bool = False, per_elem
         g = trace(f, *args, argnums=argnums)
         if sparse:
             from .sparse_derivatives import sparse_hessian_of_graph
-            return sparse_hessian_of_graph(g)
+            return sparse_hessian_of_graph(g, coloring)
         n = len(g.inputs)
         shape = g.in_shapes[0]
         cols = []

@@ -239,10 +239,9 @@ def _with_note(doc: str) -> str:
 
 def _jacobian_builder(f: Callable[..., Any], a: dict, has_aux: bool) -> Any:
     mode, order = a.get("mode", "auto"), a.get("order", "markowitz")
-    if a.get("sparse") or mode not in ("auto", "forward", "reverse") or not (isinstance(order, str)
-                                                                           and order == "markowitz"):
+    if mode not in ("auto", "forward", "reverse") or not (isinstance(order, str) and order == "markowitz"):
         return None
-    return _arrays.jacobian(f, a.get("argnums", 0), mode=mode, has_aux=has_aux)
+    return _arrays.jacobian(f, a.get("argnums", 0), mode=mode, has_aux=has_aux, sparse=bool(a.get("sparse")))
 
 
 def _checked_grad(value_and_grad: Callable[..., Any], has_aux: bool) -> Callable[..., Any]:
@@ -259,7 +258,11 @@ def _checked_grad(value_and_grad: Callable[..., Any], has_aux: bool) -> Callable
 
 
 def _hessian_builder(f: Callable[..., Any], a: dict, has_aux: bool) -> Any:
-    return None if a.get("sparse") or has_aux else _second.hessian(f, a.get("argnums", 0))
+    if has_aux:
+        return None
+    if a.get("sparse"):
+        return _second.sparse_hessian(f, a.get("argnums", 0), a.get("coloring", "star"))
+    return _second.hessian(f, a.get("argnums", 0))
 
 
 _SIGNATURES: dict[str, inspect.Signature] = {}

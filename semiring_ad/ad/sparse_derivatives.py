@@ -6,20 +6,22 @@ One traced graph again answers several questions:
    input j to output i?), solved once for all inputs at a time with index
    sets (a sparse bitset per node, so the cost follows the pattern and not
    n × nodes); for a Hessian, the nonlinear interactions of the tape
-   (Walther 2008): an operation that is nonlinear in its traced arguments
-   couples every pair of inputs its arguments depend on.  Which operations
+   (after Walther 2008, per argument pair): an operation whose second partial
+   in arguments (a, b) is not identically zero couples every input a depends
+   on with every input b depends on (``x0 * (x1 + x2)`` couples x0 with x1
+   and x2, not x1 with x2).  Which operations
    are nonlinear in which arguments is read off the primitive table's own
    SymPy rules (a second partial that is not identically zero), so ``+``,
    ``−``, negation, scaling by a constant and ``x / c`` couple nothing, and a
    new row is classified without a list to update;
-2. a **colouring** of the column-intersection graph (columns j and k are
-   adjacent when some row has non-zeros in both): networkx's greedy
-   colouring (``largest_first``).  For a Hessian that graph is the
-   distance-2 graph of its adjacency, so this is a distance-2 colouring:
-   every entry is read directly from one compressed product (no
-   substitution), at the price of more colours than a star colouring on
-   some patterns (on a band matrix both use the optimum, one colour per
-   non-zero of a row: 3 for a tridiagonal Hessian);
+2. a **colouring** (:mod:`~semiring_ad.ad.colouring`): for a Jacobian a
+   distance-2 colouring of the columns (columns j and k differ when some row
+   has non-zeros in both; networkx's greedy ``largest_first``); for a
+   Hessian by default a star colouring of its adjacency graph (Gebremedhin,
+   Manne & Pothen 2005), which uses symmetry and needs at most as many
+   colours as distance 2 on the patterns tested, far fewer on some (an
+   arrowhead: 2 instead of n); ``coloring="distance2"`` keeps the column
+   colouring (3 colours for a tridiagonal Hessian either way);
 3. **one sweep for all colours**: the seeds of colour c are summed into the
    direction d_c, and the k directions travel as a length-k vector through
    one sweep — a PLUS_TIMES forward sweep for J·D; for H·D forward-over-reverse
@@ -27,7 +29,9 @@ One traced graph again answers several questions:
    partials from each primitive's partial rules evaluated once per group of
    nodes with dual arrays, then one backward solve), or, for tapes whose
    values are not floats, a dual backward sweep over a dual replay;
-4. **recovery**: entry (i, j) is row i of the product for colour(j).
+4. **recovery**: entry (i, j) is row i of the product for colour(j)
+   (distance 2), or, for a star colouring, that or row j of the product for
+   colour(i), whichever holds the entry alone.
 
 The result is a ``scipy.sparse.csr_array`` carrying ``n_colors`` and
 ``colors`` (the colour of each column) as attributes.  This module sits in
@@ -38,24 +42,26 @@ the AD layer next to :mod:`~semiring_ad.ad.api`, which calls it for
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from ..core.solver import sweep
 from ..errors import SemiringADError, TraceError
+from .collector import paused
+from .colouring import color_columns, color_hessian, recover_direct
 from .computation import ComputationGraph, _float_compiled, _solve
 from .dispatch import GENERIC
 from .dual import DUAL, Dual
 from .functions import new_level
 from .namespaces import SYMPY
-from .primitives import Primitive, get_primitive
+from .primitives import Primitive
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-__all__ = ["color_columns", "hessian_pattern", "jacobian_pattern", "sparse_hessian_of_graph",
+__all__ = ["color_columns", "color_hessian", "hessian_pattern", "jacobian_pattern", "sparse_hessian_of_graph",
            "sparse_jacobian_of_graph"]
 
 
@@ -77,10 +83,13 @@ def _curved_pairs(prim: Primitive) -> frozenset[tuple[int, int]] | None:
         return None
 
 
-def _couples(prim: Primitive, traced: list[int]) -> bool:
-    """Whether a node of ``prim`` with these traced argument positions makes second-order interactions."""
+def _coupled_edges(prim: Primitive, kinds: tuple) -> tuple[tuple[int, int], ...]:
+    """For a node of ``prim`` whose arguments have these kinds (``"n"``: traced): the pairs (e, f), e ≤ f, of its
+    in-edges (traced arguments, in order) whose second partial is not identically zero."""
+    traced = [k for k, kind in enumerate(kinds) if kind == "n"]
     pairs = _curved_pairs(prim)
-    return pairs is None or any((i, j) in pairs for i in traced for j in traced)
+    return tuple((e, f) for e, a in enumerate(traced) for f, b in enumerate(traced)
+                 if f >= e and (pairs is None or (a, b) in pairs or (b, a) in pairs))
 
 
 def _index_sets(g: ComputationGraph, wanted: list[int]) -> dict[int, frozenset]:
@@ -123,6 +132,7 @@ def _csr(rows: list[int], cols: list[int], shape: tuple[int, int]) -> sp.csr_arr
     return out
 
 
+@paused()  # no reference cycles are made: the collector would only rescan the tape
 def jacobian_pattern(g: ComputationGraph) -> sp.csr_array:
     """The (outputs × inputs) boolean pattern: entry (i, j) is True when a path joins input j to output i.
 
@@ -138,8 +148,22 @@ def jacobian_pattern(g: ComputationGraph) -> sp.csr_array:
     return _csr(rows, cols, (len(g.outputs), len(g.inputs)))
 
 
-def hessian_pattern(g: ComputationGraph) -> sp.csr_array:
+def _node_groups(g: ComputationGraph) -> dict[tuple, list[int]]:
+    """The operation nodes grouped by (operation, argument kinds); a node of a per-call row is its own group."""
+    t = g.tape
+    ptr, ops, args, local = t.ptr, t.ops, t.args, t.local
+    groups: dict[tuple, list[int]] = {}
+    for v in range(len(t)):
+        if ptr[v] < ptr[v + 1]:  # not an input or a constant
+            groups.setdefault((ops[v] if v not in local else v, tuple(kind for kind, _ in args[v])), []).append(v)
+    return groups
+
+
+@paused()  # no reference cycles are made: the collector would only rescan the tape
+def hessian_pattern(g: ComputationGraph, groups: dict[tuple, list[int]] | None = None) -> sp.csr_array:
     """The (inputs × inputs) boolean pattern of the Hessian of a scalar graph (nonlinear interactions).
+
+    ``groups`` (internal) is the tape's nodes grouped by operation and argument kinds, when already known.
 
     Conservative: every structurally possible non-zero is included (an entry
     may be zero at a particular point, never the other way round).
@@ -147,63 +171,36 @@ def hessian_pattern(g: ComputationGraph) -> sp.csr_array:
     >>> import semiring_ad as sad
     >>> g = sad.trace(lambda x: x[0] * x[1] + sad.sin(x[2]) + 3.0 * x[3], [1.0, 2.0, 3.0, 4.0])
     >>> hessian_pattern(g).toarray().astype(int)
-    array([[1, 1, 0, 0],
-           [1, 1, 0, 0],
+    array([[0, 1, 0, 0],
+           [1, 0, 0, 0],
            [0, 0, 1, 0],
            [0, 0, 0, 0]])
     """
     t = g.tape
-    ptr, parents, args = t.ptr, t.parents, t.args
+    ptr, parents = t.ptr, t.parents
     nonlinear = []
-    for v in range(len(t)):
-        if ptr[v] == ptr[v + 1]:  # an input or a constant
-            continue
-        if _couples(t.primitive(v), [k for k, (kind, _) in enumerate(args[v]) if kind == "n"]):
-            nonlinear.append(v)
-    sets = _index_sets(g, [parents[k] for v in nonlinear for k in range(ptr[v], ptr[v + 1])])
-    coupled = {frozenset().union(*(sets[parents[k]] for k in range(ptr[v], ptr[v + 1]))) for v in nonlinear}
-    rows, cols = [], []
-    for group in coupled:
-        members = sorted(group)
-        rows.extend(i for i in members for _ in members)
-        cols.extend(members * len(members))
+    for key, nodes in (_node_groups(g) if groups is None else groups).items():
+        pairs = _coupled_edges(t.primitive(nodes[0]), key[1])  # one classification per kind of node
+        if pairs:
+            nonlinear.extend((v, pairs) for v in nodes)
+    sets = _index_sets(g, [parents[k] for v, _ in nonlinear for k in range(ptr[v], ptr[v + 1])])
+    coupled = list({(sets[parents[ptr[v] + e]], sets[parents[ptr[v] + f]]) for v, pairs in nonlinear
+                    for e, f in pairs})
     n = len(g.inputs)
-    return _csr(rows, cols, (n, n))
+    # one row per coupled pair (A, B) in two membership matrices: H = Σ 1_A 1_Bᵀ (+ transpose) = MaᵀMb (+ ...)
+    Ma, Mb = _membership([a for a, _ in coupled], n), _membership([b for _, b in coupled], n)
+    H = (Ma.T @ Mb).tocsr()
+    return (H + H.T).tocsr()
 
 
-def color_columns(pattern: sp.csr_array) -> np.ndarray:
-    """Greedy colouring (networkx, ``largest_first``) of the column-intersection graph of ``pattern``.
-
-    Columns that share a non-zero row get different colours.  Greedy uses at
-    most Δ + 1 colours (Δ: the intersection graph's maximum degree) and at
-    least the largest number of non-zeros in a row.
-
-    >>> import numpy as np, scipy.sparse as sp
-    >>> color_columns(sp.csr_array(np.eye(4, dtype=bool) | np.eye(4, k=1, dtype=bool))).tolist()
-    [1, 0, 1, 0]
-    """
-    P = pattern.astype(np.int8)
-    inter = (P.T @ P).tocoo()
-    graph = nx.Graph()
-    graph.add_nodes_from(range(pattern.shape[1]))
-    keep = inter.row < inter.col
-    graph.add_edges_from(zip(inter.row[keep].tolist(), inter.col[keep].tolist()))
-    coloring = nx.greedy_color(graph, strategy="largest_first")
-    return np.fromiter((coloring[j] for j in range(pattern.shape[1])), dtype=np.int64, count=pattern.shape[1])
+def _membership(groups: list[frozenset], n: int) -> sp.csr_array:
+    """The (len(groups) × n) boolean matrix whose row p marks the members of ``groups[p]``."""
+    lens = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+    cols = np.fromiter(itertools.chain.from_iterable(groups), dtype=np.int64, count=int(lens.sum()))
+    return _csr(np.repeat(np.arange(len(groups)), lens), cols, (len(groups), n))
 
 
-def _recover(pattern: sp.csr_array, colors: np.ndarray, compressed: np.ndarray) -> sp.csr_array:
-    """Entry (i, j) of the full matrix is ``compressed[i, colors[j]]``."""
-    import scipy.sparse as sp
-
-    coo = pattern.tocoo()
-    values = np.asarray(compressed, dtype=np.float64)[coo.row, colors[coo.col]]
-    out = sp.csr_array((values, (coo.row, coo.col)), shape=pattern.shape)
-    out.n_colors = int(colors.max(initial=-1)) + 1
-    out.colors = colors
-    return out
-
-
+@paused()  # no reference cycles are made: the collector would only rescan the tape
 def sparse_jacobian_of_graph(g: ComputationGraph) -> sp.csr_array:
     """The (outputs × inputs) Jacobian of a numeric traced graph as a CSR array, one forward sweep.
 
@@ -226,11 +223,16 @@ def sparse_jacobian_of_graph(g: ComputationGraph) -> sp.csr_array:
         seeds[node] = seeds.get(node, 0.0) + eye[colors[j]]
     vals = _solve(g, seeds, "forward", cg=numeric)
     rows = np.array([np.zeros(max(k, 1)) if vals[i] is None else vals[i] for i in g.outputs]).reshape(-1, max(k, 1))
-    return _recover(pattern, colors, rows)
+    return recover_direct(pattern, colors, rows)
 
 
-def sparse_hessian_of_graph(g: ComputationGraph) -> sp.csr_array:
+@paused()  # no reference cycles are made: the collector would only rescan the tape
+def sparse_hessian_of_graph(g: ComputationGraph, coloring: str = "star") -> sp.csr_array:
     """The Hessian of a scalar numeric traced graph as a CSR array: one dual backward sweep for all colours.
+
+    ``coloring="star"`` (the default) colours the pattern's adjacency graph
+    with a star colouring and recovers by symmetry; ``"distance2"`` colours
+    its columns so that every entry is read directly.
 
     >>> import numpy as np, semiring_ad as sad
     >>> f = lambda x: x[0] ** 2 * x[1] + sad.sin(x[2])
@@ -243,16 +245,17 @@ def sparse_hessian_of_graph(g: ComputationGraph) -> sp.csr_array:
     if len(g.outputs) != 1 or len(g.in_shapes) != 1:
         raise TraceError(f"a Hessian needs a scalar output and one traced argument; got {len(g.outputs)} outputs "
                          f"and {len(g.in_shapes)} arguments")
-    pattern = hessian_pattern(g)
-    colors = color_columns(pattern)
+    groups = _node_groups(g)
+    pattern = hessian_pattern(g, groups)
+    colors, recover = color_hessian(pattern, coloring)
     k = max(int(colors.max(initial=-1)) + 1, 1)
     directions = np.eye(k)[colors] if len(colors) else np.zeros((0, k))
     try:
-        products = _hessian_products(g, directions)
+        products = _hessian_products(g, directions, groups)
     except (TypeError, ValueError, ArithmeticError, SemiringADError):
         products = None  # values or partials that are not plain floats: the dual replay below
     if products is not None:
-        return _recover(pattern, colors, products)
+        return recover(pattern, colors, products)
     level = new_level()  # above every tape alive now: the innermost transformation
     duals = [Dual(g.tape.values[node], directions[j], level) for j, node in enumerate(g.inputs)]
     shape = g.in_shapes[0]
@@ -264,7 +267,7 @@ def sparse_hessian_of_graph(g: ComputationGraph) -> sp.csr_array:
         d = vals[node]
         tangent = d.tangent if isinstance(d, Dual) and d.level == level else 0.0
         rows.append(np.broadcast_to(np.asarray(tangent, dtype=np.float64), (k,)))
-    return _recover(pattern, colors, np.array(rows).reshape(-1, k))
+    return recover(pattern, colors, np.array(rows).reshape(-1, k))
 
 
 def _tri_solve(cg: Any, rhs: np.ndarray, transpose: bool) -> np.ndarray:
@@ -283,7 +286,8 @@ def _tri_solve(cg: Any, rhs: np.ndarray, transpose: bool) -> np.ndarray:
     return spsolve_triangular(L, rhs, lower=True, unit_diagonal=True)
 
 
-def _hessian_products(g: ComputationGraph, directions: np.ndarray) -> np.ndarray | None:
+def _hessian_products(g: ComputationGraph, directions: np.ndarray,
+                      groups: dict[tuple, list[int]] | None = None) -> np.ndarray | None:
     """H·D for a float tape (``(inputs, k)``), forward-over-reverse on arrays; None if not a float tape.
 
     With β the adjoints (β(u) = Σ w(u, v) β(v)), differentiating along D
@@ -293,7 +297,7 @@ def _hessian_products(g: ComputationGraph, directions: np.ndarray) -> np.ndarray
     group of nodes with dual arrays (value, tangent = ẋ along D).
     """
     cg, t = _float_compiled(g), g.tape
-    if cg is None or not all(type(v) is float or type(v) is int for v in t.values):
+    if cg is None or not {*map(type, t.values)} <= {float, int}:
         return None
     n, k = len(t), directions.shape[1]
     vals = np.asarray(t.values, dtype=np.float64)
@@ -304,16 +308,12 @@ def _hessian_products(g: ComputationGraph, directions: np.ndarray) -> np.ndarray
     unit = np.zeros(n)
     unit[g.outputs[0]] = 1.0
     beta = _tri_solve(cg, unit, transpose=True)
-    groups: dict[tuple, list[int]] = {}
-    ptr, ops, args = t.ptr, t.ops, t.args
-    for v in range(n):
-        if ptr[v] < ptr[v + 1]:
-            groups.setdefault((ops[v], tuple(kind for kind, _ in args[v])), []).append(v)
+    ptr, args = t.ptr, t.args
     wdot = np.zeros((cg.n_edges, k))
     level = new_level()
     starts = np.asarray(ptr, dtype=np.int64)
-    for (op, kinds), nodes in groups.items():
-        prim, at = get_primitive(op), np.asarray(nodes, dtype=np.int64)
+    for (_, kinds), nodes in (_node_groups(g) if groups is None else groups).items():
+        prim, at = t.primitive(nodes[0]), np.asarray(nodes, dtype=np.int64)
         operands: list[Any] = []
         for a, kind in enumerate(kinds):
             items = [args[v][a][1] for v in nodes]

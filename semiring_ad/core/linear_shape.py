@@ -129,7 +129,9 @@ class Gather(LinearMap):
     def __init__(self, index: Any, in_shape: Shape) -> None:
         self.index = np.asarray(index, dtype=np.intp)
         super().__init__(in_shape, self.index.shape)
-        self._unique = np.unique(self.index).size == self.index.size
+        # no index taken twice (then the transpose may assign instead of accumulate): O(n), no sort
+        self._unique = self.index.size == 0 or int(np.bincount(self.index.reshape(-1) % max(1, _size(in_shape)),
+                                                                minlength=1).max()) <= 1
 
     @classmethod
     def from_key(cls, in_shape: Shape, key: Any) -> Gather:

@@ -30,6 +30,8 @@ from typing import Any, NamedTuple
 import networkx as nx
 import numpy as np
 
+from ..ad.arrays.api import ArrayGraph
+from ..ad.arrays.sparsity import jacobian_pattern_arrays
 from ..ad.computation import ComputationGraph
 from ..ad.tracing import trace
 from ..core.graph import CompiledGraph, WeightSpec, compile_graph
@@ -194,8 +196,12 @@ def jacobian_sparsity(f: Callable[..., Any] | GraphLike, *args: Any, inputs: Seq
     Parameters
     ----------
     f : callable or graph
-        A function (traced at ``*args``), a :class:`ComputationGraph`, or a
-        networkx DiGraph (inputs default to its sources, outputs to its sinks).
+        A function (traced at ``*args``, one node per scalar), a
+        :class:`ComputationGraph`, a networkx DiGraph (inputs default to its
+        sources, outputs to its sinks), or an array graph
+        (:func:`semiring_ad.arrays.trace_arrays`: the element-level pattern is read
+        off its edge maps' structure, :func:`~semiring_ad.ad.arrays.sparsity.jacobian_pattern_arrays`;
+        ``inputs``/``outputs`` do not apply).
     *args
         The point at which to trace ``f``; the pattern does not depend on it
         except through branches.
@@ -212,7 +218,16 @@ def jacobian_sparsity(f: Callable[..., Any] | GraphLike, *args: Any, inputs: Seq
     >>> jacobian_sparsity(lambda x: [x[0] * x[1], sad.sin(x[2])], [1.0, 2.0, 3.0])
     array([[ True,  True, False],
            [False, False,  True]])
+    >>> import numpy as np
+    >>> jacobian_sparsity(sad.arrays.trace_arrays(lambda x: x[1:] * x[:-1], np.ones(3)))
+    array([[ True,  True, False],
+           [False,  True,  True]])
     """
+    if isinstance(f, ArrayGraph):
+        if inputs is not None or outputs is not None:
+            raise InputError("jacobian_sparsity of an array graph covers all its traced leaves and its output; "
+                             "inputs= and outputs= select nodes of scalar graphs only")
+        return jacobian_pattern_arrays(f).toarray()
     graph = f if isinstance(f, (ComputationGraph, nx.DiGraph, CompiledGraph)) else trace(f, *args)
     ep = _endpoints(graph, inputs, outputs, _any_weight)
     table = _per_entry(ep, OR_AND, ep.cg.with_weights([True] * ep.cg.n_edges))

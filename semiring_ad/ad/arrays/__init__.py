@@ -16,7 +16,10 @@ tape (the tracer and elementwise rows) → rules (the other NumPy functions) →
 * :mod:`~semiring_ad.ad.arrays.api` — ``grad``, ``value_and_grad``, ``jacfwd``,
   ``jacrev``, ``jacobian``, ``jvp``, ``vjp``;
 * :mod:`~semiring_ad.ad.arrays.dual_maps` — dual linear maps, the edge weights of forward-over-reverse;
-* :mod:`~semiring_ad.ad.arrays.second_order` — ``hessian``, ``hvp``, ``vmap_grad``.
+* :mod:`~semiring_ad.ad.arrays.second_order` — ``hessian``, ``hvp``, ``vmap_grad``;
+* :mod:`~semiring_ad.ad.arrays.sparsity` — element-level Jacobian and Hessian patterns
+  from the maps' structure; :mod:`~semiring_ad.ad.arrays.sparse` — sparse Jacobians
+  (``jacobian(f, sparse=True)``) and :func:`sparse_hessian_arrays`.
 
 Since the public ``semiring_ad.grad`` & co. take this path for float NumPy
 arrays (:mod:`semiring_ad.ad.array_dispatch`), calling ``semiring_ad.arrays.*``
@@ -29,6 +32,8 @@ from .api import grad, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from .graph import ArrayGraph, trace_arrays
 from .linalg import logsumexp, softmax  # also registers np.linalg, einsum and prod
 from .second_order import hessian, hvp, vmap_grad
+from .sparse import sparse_hessian_arrays
+from .sparsity import hessian_pattern_arrays, jacobian_pattern_arrays
 from .tape import ARRAY_FUNCTIONS, ArrayTape, ArrayTracer, register_array_function
 
 __all__ = [
@@ -38,14 +43,17 @@ __all__ = [
     "ArrayTracer",
     "grad",
     "hessian",
+    "hessian_pattern_arrays",
     "hvp",
     "jacfwd",
     "jacobian",
+    "jacobian_pattern_arrays",
     "jacrev",
     "jvp",
     "logsumexp",
     "register_array_function",
     "softmax",
+    "sparse_hessian_arrays",
     "trace_arrays",
     "value_and_grad",
     "vjp",

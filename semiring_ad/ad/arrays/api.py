@@ -130,14 +130,16 @@ def _jacobian_of(g: ArrayGraph, mode: str, tuple_out: bool) -> Any:
 
 
 def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
-             has_aux: bool = False) -> Callable[..., Any]:
+             has_aux: bool = False, *, sparse: bool = False) -> Callable[..., Any]:
     """The Jacobian, shape ``out_shape + in_shape``: one sweep seeded with identity blocks.
 
     ``mode="reverse"`` seeds the output with all its unit cotangents,
     ``"forward"`` the inputs with all their unit tangents, ``"auto"`` the
     smaller side.  A pytree output (dict, list, tuple) gives a Jacobian per
     output leaf, in the output's structure (JAX's layout); ``has_aux=True``
-    returns ``(jacobian, aux)``.
+    returns ``(jacobian, aux)``.  ``sparse=True`` returns a ``scipy.sparse.csr_array``
+    (output size × total input size, flattened) from one forward sweep with
+    one direction per colour of the element pattern (:mod:`~semiring_ad.ad.arrays.sparse`).
 
     >>> import numpy as np
     >>> jacobian(lambda x: x[::-1] * 2.0)(np.array([1.0, 2.0]))
@@ -151,7 +153,12 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, mode: str = "auto",
 
     def jac(*args: Any, **kwargs: Any) -> Any:
         g = trace_arrays(f, *args, argnums=nums, has_aux=has_aux, kwargs=kwargs)
-        result = _jacobian_of(g, mode, tuple_out)
+        if sparse:
+            from .sparse import sparse_jacobian_of_array_graph
+
+            result = sparse_jacobian_of_array_graph(g)
+        else:
+            result = _jacobian_of(g, mode, tuple_out)
         return (result, g.aux) if has_aux else result
 
     return jac

@@ -178,3 +178,45 @@ def _empty(args: Sequence[Any], nums: tuple[int, ...], tuple_out: bool) -> Any:
         pieces.append(unflatten(tree, [np.zeros(np.shape(x)) for x in leaves]) if tree is not LEAF
                       else np.zeros(np.shape(args[k])))
     return tuple(pieces) if tuple_out else pieces[0]
+
+
+def sparse_hessian(f: Callable[..., Any], argnums: int = 0, coloring: str = "star") -> Callable[..., Any]:
+    """The Hessian of a scalar ``f`` of arrays as a ``scipy.sparse.csr_array``, by colouring.
+
+    The element pattern comes from the maps' structure
+    (:func:`~semiring_ad.ad.arrays.sparsity.hessian_pattern_arrays`); a star
+    colouring (or ``coloring="distance2"``) of it gives k seed directions, and
+    ONE forward-over-reverse pass carrying all k of them gives ``H·S``, from
+    which the entries are recovered (:func:`~semiring_ad.ad.arrays.sparse.sparse_hessian_arrays`).
+    The result is (n, n) over the flattened leaves of argument ``argnums``,
+    with attributes ``n_colors`` and ``colors``.
+
+    >>> import numpy as np
+    >>> from scipy.optimize import rosen_hess
+    >>> rosen = lambda x: np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    >>> x = np.linspace(-1.0, 1.0, 50)
+    >>> H = sparse_hessian(rosen)(x)
+    >>> H.n_colors, bool(np.allclose(H.toarray(), rosen_hess(x)))
+    (3, True)
+    """
+    from .sparse import sparse_hessian_arrays
+
+    if not isinstance(argnums, int):
+        raise TraceError(f"a sparse hessian takes one argnums (an int), got {argnums!r}")
+
+    def hess(*args: Any, **kwargs: Any) -> Any:
+        g = trace_arrays(f, *args, argnums=argnums, second_order=True, kwargs=kwargs)
+        sizes = [int(np.prod(s, dtype=int)) for s in g.in_shapes]
+        starts = np.cumsum([0, *sizes])
+
+        def block(S: np.ndarray) -> np.ndarray:
+            k = S.shape[1]
+            if k == 0:  # nothing curved: no colours, no sweep
+                return np.zeros(S.shape)
+            dirs = [S[a:b].T.reshape((k, *s)) for a, b, s in zip(starts, starts[1:], g.in_shapes)]
+            _, hvs = hvp_of_graph(g, dirs)
+            return np.concatenate([h.reshape(k, -1) for h in hvs], axis=1).T
+
+        return sparse_hessian_arrays(g, block, coloring=coloring)
+
+    return hess
