@@ -15,7 +15,8 @@ import numpy as np
 
 from ...core.linear import Compose, Diagonal, MatMulLeft, MatMulRight
 from ...core.linear_shape import Contract, SumOver
-from ...errors import ShapeError
+from ...errors import SemiringADError, ShapeError
+from ..implicit import primal
 from .dual_maps import FunctionTangent, reduce_tangent
 from .tape import _tape_of, register_array_function, unsupported, value_of
 
@@ -191,10 +192,28 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     >>> float(logsumexp(np.array([1000.0, 1000.0])))  # no overflow
     1000.6931471805599
     """
-    m = np.max(value_of(x), axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)  # a list of numbers or of element-wise traced values
+    m = _shift(x, axis)
     s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return s if keepdims else np.squeeze(s, axis=axis) if axis is not None else np.reshape(s, ())
+
+
+def _shift(x: Any, axis: Any) -> Any:
+    """The largest number of ``x`` along ``axis``, as a constant (0 where it is not finite).
+
+    Any constant gives the same log Σ exp; the largest keeps ``exp`` from
+    overflowing.  Element-wise traced or dual entries (an object array) give
+    their numbers; SymPy entries give no number, and the shift is 0.
+    """
+    v = value_of(x)
+    if isinstance(v, np.ndarray) and v.dtype == object:
+        try:
+            v = primal(v)
+        except SemiringADError:
+            return 0.0
+    m = np.max(v, axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0.0)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
@@ -203,4 +222,6 @@ def softmax(x: Any, axis: int = -1) -> Any:
     >>> softmax(np.array([0.0, np.log(3.0)])).round(6)
     array([0.25, 0.75])
     """
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
     return np.exp(x - logsumexp(x, axis=axis, keepdims=True))
