@@ -307,6 +307,14 @@ def compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight") 
       ...
     semiring_ad.errors.NotADAGError: expected a directed acyclic graph, but it has the cycle 1 -> 2 -> 1; remove an edge of the cycle (path sums over cycles need a Kleene star)
     """
+    return _compile_graph(G, weight)
+
+
+def _compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight", *,
+                   name_cycle: bool = True) -> CompiledGraph:
+    """:func:`compile_graph`; ``name_cycle=False`` raises a :class:`NotADAGError` that does not name
+    the cycle (finding one costs as much as compiling) for callers that catch it and go on, as the
+    solvers do on their way to the cyclic path."""
     if isinstance(G, CompiledGraph):
         return G
     if not isinstance(G, nx.DiGraph):
@@ -323,7 +331,9 @@ def compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight") 
     in_ptr_g = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     pos = topological_positions(len(nodes), in_ptr_g, sources)
     if pos is None:
-        _topological_order(G)  # raises NotADAGError naming a cycle
+        if name_cycle:
+            _topological_order(G)  # raises NotADAGError naming a cycle
+        raise NotADAGError("expected a directed acyclic graph, but it has a cycle; compile_graph(G) names one")
     order = np.empty(len(nodes), dtype=np.int64)
     order[pos] = np.arange(len(nodes))
     # move each target's block of in-edges to the target's topological position (no sort needed)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import GraphTypeError, InputError, NodeNotFoundError, NotADAGError
 from .cyclic import cyclic_path_sum, cyclic_solve
-from .graph import CompiledGraph, WeightSpec, _topological_order, compile_graph
+from .graph import CompiledGraph, WeightSpec, _compile_graph, _topological_order, compile_graph
 from .modes import sweep_direction
 from .results import NodeValues
 from .semiring import Semiring
@@ -178,13 +178,20 @@ def sweep(
 # -- public solvers ------------------------------------------------------------
 
 
+_SCAN_SEEDS = 4
+"""On a graph whose node index is not built yet, up to this many seeds are found by scanning the node
+list (a C loop) instead of building the dict: a fresh graph's first solve then builds nothing per node."""
+
+
 def _positions(cg: CompiledGraph, spec: Any, s: Semiring, role: str) -> dict[int, Any]:
     items = spec.items() if isinstance(spec, Mapping) else [(spec, s.one)]
+    scan = "index" not in cg.__dict__ and len(items) <= _SCAN_SEEDS
+    find = cg.nodes.index if scan else cg.index.__getitem__
     seeds: dict[int, Any] = {}
     for node, seed in items:
         try:
-            seeds[cg.index[node]] = seed
-        except (KeyError, TypeError):
+            seeds[find(node)] = seed
+        except (KeyError, TypeError, ValueError):
             raise NodeNotFoundError(
                 f"{role} {node!r} is not a node of the graph; pass a node id (the graph has "
                 f"{cg.n_nodes} nodes, e.g. {cg.nodes[:5]!r}) or a dict {{node: seed}}"
@@ -282,7 +289,7 @@ def solve_backward(
 def _compile(G: Any, weight: WeightSpec) -> CompiledGraph:
     if not isinstance(G, (nx.DiGraph, CompiledGraph)):
         compile_graph(G)  # raises the descriptive GraphTypeError
-    return compile_graph(G, weight)
+    return _compile_graph(G, weight, name_cycle=False)  # a cycle goes to core/cyclic.py, which names its own
 
 
 def _cone(cg: CompiledGraph, source: int, target: int) -> np.ndarray:
@@ -332,6 +339,7 @@ def path_sum(
         cg = checked_weights(_compile(G, weight), s)
     except NotADAGError:  # a cycle: solved with the semiring's star (core/cyclic.py), or named
         if method == "enumerate":
+            _topological_order(G)  # raises NotADAGError naming a cycle
             raise
         return cyclic_path_sum(G, s, source, target, weight=weight)
     i = next(iter(_positions(cg, source, s, "source")))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["longest_path_levels", "levels_loop", "out_csr", "peel_levels", "topological_positions"]
+__all__ = ["longest_path_levels", "levels_loop", "out_csr", "peel_levels", "peel_partial", "topological_positions"]
 
 PEEL_ROUNDS, PEEL_EDGES = 16, 1024  # peel at most max(16, m / 1024) rounds before calling a graph deep
 
@@ -89,11 +89,24 @@ def peel_levels(in_ptr: np.ndarray, out_ptr: np.ndarray, out_dst: np.ndarray,
     >>> peel_levels(np.array([0, 0, 1, 3]), np.array([0, 2, 3, 3]), np.array([1, 2, 2])).tolist()
     [0, 1, 2]
     """
+    return peel_partial(in_ptr, out_ptr, out_dst, max_rounds)[0]
+
+
+def peel_partial(in_ptr: np.ndarray, out_ptr: np.ndarray, out_dst: np.ndarray,
+                 max_rounds: int | None = None) -> tuple[np.ndarray | None, int]:
+    """:func:`peel_levels`, and how many nodes were peeled before stopping (all of them, or fewer
+    when the graph needs more than ``max_rounds`` levels: the share tells how deep it is).
+
+    >>> import numpy as np
+    >>> chain = np.array([0, 0, 1, 2, 3])  # 0 → 1 → 2 → 3
+    >>> peel_partial(chain, np.array([0, 1, 2, 3, 3]), np.array([1, 2, 3]), max_rounds=1)
+    (None, 2)
+    """
     n = len(in_ptr) - 1
     waiting = np.diff(in_ptr)  # predecessors not yet peeled
     level = np.zeros(n, dtype=np.int64)
     frontier = np.flatnonzero(waiting == 0)
-    rounds = 0
+    peeled, rounds = len(frontier), 0
     while len(frontier):
         first, counts = out_ptr[frontier], out_ptr[frontier + 1] - out_ptr[frontier]
         total = int(counts.sum())
@@ -101,7 +114,7 @@ def peel_levels(in_ptr: np.ndarray, out_ptr: np.ndarray, out_dst: np.ndarray,
             break
         rounds += 1
         if max_rounds is not None and rounds > max_rounds:
-            return None
+            return None, peeled
         targets = out_dst[np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(total)]
         np.subtract.at(waiting, targets, 1)
         ready = np.sort(targets[waiting[targets] == 0])
@@ -111,8 +124,9 @@ def peel_levels(in_ptr: np.ndarray, out_ptr: np.ndarray, out_dst: np.ndarray,
             np.not_equal(ready[1:], ready[:-1], out=keep[1:])
             ready = ready[keep]
         frontier = ready
+        peeled += len(frontier)
         level[frontier] = rounds
-    return level
+    return level, peeled
 
 
 def levels_loop(in_ptr: np.ndarray, in_src: np.ndarray) -> np.ndarray:
