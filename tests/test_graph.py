@@ -372,5 +372,6 @@ def test_solvers_do_not_name_a_cycle_they_go_on_to_solve(monkeypatch):
     assert solve_forward(G, MIN_PLUS, 0)[2] == 3.0
     assert solve_backward(G, MIN_PLUS, 2)[0] == 3.0
     assert path_sum(G, MIN_PLUS, 0, 2) == 3.0
-    with pytest.raises(AssertionError, match="named"):
-        compile_graph(G)  # the public compile names it
+    with pytest.raises(NotADAGError, match=r"the cycle 0 -> 1 -> 2 -> 0;") as raised:
+        compile_graph(G)  # the public compile names it (from its arrays)
+    assert raised.value.cycle == [(0, 1), (1, 2), (2, 0)]
