@@ -178,15 +178,17 @@ def sweep(
 # -- public solvers ------------------------------------------------------------
 
 
-_SCAN_SEEDS = 4
-"""A fresh graph's first solve finds up to this many seeds by scanning the node list (a C loop, about
-10× cheaper than building the node → position dict); its next solve builds the dict."""
+_SCAN_SEEDS, _SCANS = 4, 8
+"""Up to ``_SCAN_SEEDS`` seeds are found by scanning the node list (a C loop; a whole scan costs about a
+tenth of building the node → position dict) on the first ``_SCANS`` solves of a graph; then the dict
+is built (the scans so far have cost about as much as building it)."""
 
 
 def _positions(cg: CompiledGraph, spec: Any, s: Semiring, role: str) -> dict[int, Any]:
     items = spec.items() if isinstance(spec, Mapping) else [(spec, s.one)]
-    scan = "index" not in cg.__dict__ and len(items) <= _SCAN_SEEDS and "_scanned" not in cg.__dict__
-    cg.__dict__["_scanned"] = True
+    scans = cg.__dict__.get("_scans", 0)
+    scan = "index" not in cg.__dict__ and len(items) <= _SCAN_SEEDS and scans < _SCANS
+    cg.__dict__["_scans"] = scans + scan
     find = cg.nodes.index if scan else cg.index.__getitem__
     seeds: dict[int, Any] = {}
     for node, seed in items:
