@@ -39,6 +39,7 @@ from semiring_ad import (
     SIGNED_LOG,
     SYMBOLIC,
     CompiledGraph,
+    NodeNotFoundError,
     Semiring,
     check_laws,
     compile_graph,
@@ -590,3 +591,21 @@ def test_signed_log_gives_the_lyapunov_exponent_where_floats_overflow():
     oracle = np.sum(np.log(np.abs(4 - 8 * np.array(orbit))))
     assert sign in (-1, 1) and logabs == pytest.approx(oracle, rel=1e-9)
     assert logabs / 10_000 == pytest.approx(np.log(2), abs=0.01)
+
+
+def test_seeds_found_by_scanning_a_fresh_graph_match_the_index():
+    """A fresh graph's first solves find their seeds by scanning the node list, later ones by the
+    node index: the same positions, and the same refusals, either way."""
+    nodes = [("n", i) for i in range(40)]
+    src = np.repeat(np.arange(39), 1)
+    fresh = CompiledGraph.from_arrays(nodes, np.r_[0, np.arange(40)], src, [2.0] * 39)
+    indexed = CompiledGraph.from_arrays(nodes, np.r_[0, np.arange(40)], src, [2.0] * 39)
+    _ = indexed.index
+    for _ in range(12):  # past the scans: the index is built on the way
+        for cg in (fresh, indexed):
+            assert solve_backward(cg, PLUS_TIMES, ("n", 39))[("n", 0)] == 2.0**39
+            assert solve_forward(cg, PLUS_TIMES, {("n", 3): 1.0, ("n", 5): 2.0})[("n", 6)] == 2.0**3 + 4.0
+            for bad in (("n", 40), ["not", "hashable"], np.array([1, 2])):
+                with pytest.raises(NodeNotFoundError):
+                    solve_forward(cg, PLUS_TIMES, bad)
+    assert "index" in fresh.__dict__

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from semiring_ad.core.graph import compile_graph
-from semiring_ad.core.toposort import longest_path_levels, out_csr, topological_positions
+from semiring_ad.core.toposort import find_cycle, longest_path_levels, out_csr, topological_positions
 from semiring_ad.errors import MissingWeightError, NotADAGError
 from tests.strategies import dags
 
@@ -95,3 +95,23 @@ def test_deep_chain_levels_and_order_without_recursion():
     G = nx.path_graph(50_000, create_using=nx.DiGraph)
     cg = compile_graph(G, weight=lambda u, v, d: 1.0)
     assert cg.nodes == list(range(50_000)) and cg.n_levels == 50_000
+
+
+@given(n=st.integers(1, 12), pairs=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=30))
+def test_find_cycle_is_a_real_cycle_exactly_when_networkx_finds_one(n, pairs):
+    edges = [(u % n, v % n) for u, v in pairs]
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from(edges)
+    by_target = sorted(edges, key=lambda e: e[1])
+    in_ptr = np.searchsorted([v for _, v in by_target], np.arange(n + 1))
+    cycle = find_cycle(n, in_ptr, np.array([u for u, _ in by_target], dtype=np.int64))
+    assert (cycle == []) == nx.is_directed_acyclic_graph(G)
+    assert len(set(cycle)) == len(cycle)
+    assert all(G.has_edge(a, b) for a, b in zip(cycle, cycle[1:] + cycle[:1]))
+
+
+def test_find_cycle_on_a_long_ring_without_recursion():
+    n = 10**5
+    cycle = find_cycle(n, np.arange(n + 1), np.r_[n - 1, np.arange(n - 1)])  # i - 1 -> i, and n - 1 -> 0
+    assert cycle == list(range(n))

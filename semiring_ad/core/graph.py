@@ -5,8 +5,9 @@ parallel edge is a path of its own) or a :class:`CompiledGraph`.  Compiling
 does the work every solve shares once: one pass over the graph's
 in-adjacency reads each edge's weight; the order and the acyclicity check are
 array algorithms (:mod:`~semiring_ad.core.toposort`: SciPy's strong
-components), networkx only names a cycle when there is one; the edges are
-laid out as CSR arrays.  This module sits between the
+components), and so is naming a cycle when there is one (the solvers, which
+go on to solve cyclic graphs, skip the naming); the edges are laid out as
+CSR arrays.  This module sits between the
 semirings and the solver; it knows nothing about what a weight means.
 """
 
@@ -21,7 +22,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import GraphTypeError, MissingWeightError, NotADAGError
-from .toposort import longest_path_levels, out_csr, topological_positions
+from .toposort import find_cycle, longest_path_levels, out_csr, topological_positions
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -269,14 +270,17 @@ def _topological_order(G: nx.DiGraph) -> list:
     try:
         return list(nx.topological_sort(G))
     except nx.NetworkXUnfeasible:
-        cycle = nx.find_cycle(G)
-        nodes = [e[0] for e in cycle]
-        shown = " -> ".join(map(repr, [*nodes, nodes[0]]))
-        raise NotADAGError(
-            f"expected a directed acyclic graph, but it has the cycle {shown}; "
-            "remove an edge of the cycle (path sums over cycles need a Kleene star)",
-            [tuple(e[:2]) for e in cycle],
-        ) from None
+        raise _cycle_error([e[0] for e in nx.find_cycle(G)]) from None
+
+
+def _cycle_error(nodes: list) -> NotADAGError:
+    """The error naming the cycle through ``nodes`` (in edge order)."""
+    shown = " -> ".join(map(repr, [*nodes, nodes[0]]))
+    return NotADAGError(
+        f"expected a directed acyclic graph, but it has the cycle {shown}; "
+        "remove an edge of the cycle (path sums over cycles need a Kleene star)",
+        list(zip(nodes, [*nodes[1:], nodes[0]])),
+    )
 
 
 def compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight") -> CompiledGraph:
@@ -307,6 +311,14 @@ def compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight") 
       ...
     semiring_ad.errors.NotADAGError: expected a directed acyclic graph, but it has the cycle 1 -> 2 -> 1; remove an edge of the cycle (path sums over cycles need a Kleene star)
     """
+    return _compile_graph(G, weight)
+
+
+def _compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight", *,
+                   name_cycle: bool = True) -> CompiledGraph:
+    """:func:`compile_graph`; ``name_cycle=False`` raises a :class:`NotADAGError` that does not name
+    the cycle (finding one costs as much as compiling) for callers that catch it and go on, as the
+    solvers do on their way to the cyclic path."""
     if isinstance(G, CompiledGraph):
         return G
     if not isinstance(G, nx.DiGraph):
@@ -323,7 +335,9 @@ def compile_graph(G: nx.DiGraph | CompiledGraph, weight: WeightSpec = "weight") 
     in_ptr_g = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     pos = topological_positions(len(nodes), in_ptr_g, sources)
     if pos is None:
-        _topological_order(G)  # raises NotADAGError naming a cycle
+        if name_cycle:
+            raise _cycle_error([nodes[v] for v in find_cycle(len(nodes), in_ptr_g, sources)])
+        raise NotADAGError("expected a directed acyclic graph, but it has a cycle; compile_graph(G) names one")
     order = np.empty(len(nodes), dtype=np.int64)
     order[pos] = np.arange(len(nodes))
     # move each target's block of in-edges to the target's topological position (no sort needed)

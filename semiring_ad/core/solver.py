@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import GraphTypeError, InputError, NodeNotFoundError, NotADAGError
 from .cyclic import cyclic_path_sum, cyclic_solve
-from .graph import CompiledGraph, WeightSpec, _topological_order, compile_graph
+from .graph import CompiledGraph, WeightSpec, _compile_graph, _topological_order, compile_graph
 from .modes import sweep_direction
 from .results import NodeValues
 from .semiring import Semiring
@@ -178,13 +178,23 @@ def sweep(
 # -- public solvers ------------------------------------------------------------
 
 
+_SCAN_SEEDS, _SCANS = 4, 8
+"""Up to ``_SCAN_SEEDS`` seeds are found by scanning the node list (a C loop; a whole scan costs about a
+tenth of building the node → position dict) on the first ``_SCANS`` solves of a graph; then the dict
+is built (the scans so far have cost about as much as building it)."""
+
+
 def _positions(cg: CompiledGraph, spec: Any, s: Semiring, role: str) -> dict[int, Any]:
     items = spec.items() if isinstance(spec, Mapping) else [(spec, s.one)]
+    scans = cg.__dict__.get("_scans", 0)
+    scan = "index" not in cg.__dict__ and len(items) <= _SCAN_SEEDS and scans < _SCANS
+    cg.__dict__["_scans"] = scans + scan
+    find = cg.nodes.index if scan else cg.index.__getitem__
     seeds: dict[int, Any] = {}
     for node, seed in items:
         try:
-            seeds[cg.index[node]] = seed
-        except (KeyError, TypeError):
+            seeds[find(node)] = seed
+        except (KeyError, TypeError, ValueError):
             raise NodeNotFoundError(
                 f"{role} {node!r} is not a node of the graph; pass a node id (the graph has "
                 f"{cg.n_nodes} nodes, e.g. {cg.nodes[:5]!r}) or a dict {{node: seed}}"
@@ -282,7 +292,7 @@ def solve_backward(
 def _compile(G: Any, weight: WeightSpec) -> CompiledGraph:
     if not isinstance(G, (nx.DiGraph, CompiledGraph)):
         compile_graph(G)  # raises the descriptive GraphTypeError
-    return compile_graph(G, weight)
+    return _compile_graph(G, weight, name_cycle=False)  # a cycle goes to core/cyclic.py, which names its own
 
 
 def _cone(cg: CompiledGraph, source: int, target: int) -> np.ndarray:
@@ -332,6 +342,7 @@ def path_sum(
         cg = checked_weights(_compile(G, weight), s)
     except NotADAGError:  # a cycle: solved with the semiring's star (core/cyclic.py), or named
         if method == "enumerate":
+            _topological_order(G)  # raises NotADAGError naming a cycle
             raise
         return cyclic_path_sum(G, s, source, target, weight=weight)
     i = next(iter(_positions(cg, source, s, "source")))

@@ -10,6 +10,9 @@ per-node Python loop:
   in-edge CSR read as rows), the labels are a topological order of the
   graph itself.  Every result is checked (each edge must go forward), and a
   graph whose components are fewer than its nodes has a cycle;
+* a cycle, when there is one: a strongly connected component with more
+  than one node (or a self-loop), walked backwards along in-edges inside it
+  until a node repeats;
 * the out-edges: a CSR → CSC conversion is a stable counting sort in C;
 * the levels (the longest path into each node): peeling (Kahn's algorithm,
   a few NumPy calls per level) for graphs whose depth is small against their
@@ -23,7 +26,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["longest_path_levels", "levels_loop", "out_csr", "peel_levels", "topological_positions"]
+__all__ = [
+    "find_cycle",
+    "levels_loop",
+    "longest_path_levels",
+    "out_csr",
+    "peel_levels",
+    "peel_partial",
+    "topological_positions",
+]
 
 PEEL_ROUNDS, PEEL_EDGES = 16, 1024  # peel at most max(16, m / 1024) rounds before calling a graph deep
 
@@ -61,6 +72,46 @@ def topological_positions(n: int, in_ptr: np.ndarray, in_src: np.ndarray) -> np.
     return pos
 
 
+def find_cycle(n: int, in_ptr: np.ndarray, in_src: np.ndarray) -> list[int]:
+    """The nodes of one directed cycle in edge order (``[]`` for a DAG); a self-loop gives ``[v]``.
+
+    Every node of a strongly connected component with more than one node has an
+    in-edge from inside it, so walking such in-edges backwards repeats a node
+    after at most the component's size steps; the repeated stretch is a cycle.
+
+    >>> import numpy as np
+    >>> # 0 → 1 → 2 → 0 and 2 → 3
+    >>> find_cycle(4, np.array([0, 1, 2, 3, 4]), np.array([2, 0, 1, 2]))
+    [0, 1, 2]
+    """
+    dst = np.repeat(np.arange(n, dtype=np.int64), np.diff(in_ptr))
+    loops = np.flatnonzero(in_src == dst)
+    if len(loops):
+        return [int(dst[loops[0]])]
+    if not len(in_src):
+        return []
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components  # on first use: slow to import
+
+    graph = sp.csr_array((np.ones(len(in_src), dtype=np.int8), in_src, in_ptr), shape=(n, n))
+    labels = connected_components(graph, directed=True, connection="strong")[1]
+    big = np.flatnonzero(np.bincount(labels) > 1)
+    if not len(big):
+        return []
+    inside = labels[in_src] == labels[dst]
+    pred = np.full(n, -1, dtype=np.int64)
+    pred[dst[inside]] = in_src[inside]  # one in-neighbour inside the component for each of its nodes
+    step = pred.tolist()
+    v, seen, walk = int(np.flatnonzero(labels == big[0])[0]), {}, []
+    while v not in seen:
+        seen[v] = len(walk)
+        walk.append(v)
+        v = step[v]
+    cycle = walk[seen[v]:][::-1]  # walked against the edges: reverse into edge order
+    first = cycle.index(min(cycle))
+    return cycle[first:] + cycle[:first]  # from its lowest node, so the answer does not depend on the walk
+
+
 def out_csr(n: int, in_ptr: np.ndarray, in_src: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(out_ptr, out_dst, out_edge)``: the out-edge CSR, ``out_edge[j]`` the in-edge index of out-edge ``j``.
 
@@ -89,11 +140,24 @@ def peel_levels(in_ptr: np.ndarray, out_ptr: np.ndarray, out_dst: np.ndarray,
     >>> peel_levels(np.array([0, 0, 1, 3]), np.array([0, 2, 3, 3]), np.array([1, 2, 2])).tolist()
     [0, 1, 2]
     """
+    return peel_partial(in_ptr, out_ptr, out_dst, max_rounds)[0]
+
+
+def peel_partial(in_ptr: np.ndarray, out_ptr: np.ndarray, out_dst: np.ndarray,
+                 max_rounds: int | None = None) -> tuple[np.ndarray | None, int]:
+    """:func:`peel_levels`, and how many nodes were peeled before stopping (all of them, or fewer
+    when the graph needs more than ``max_rounds`` levels: the share tells how deep it is).
+
+    >>> import numpy as np
+    >>> chain = np.array([0, 0, 1, 2, 3])  # 0 → 1 → 2 → 3
+    >>> peel_partial(chain, np.array([0, 1, 2, 3, 3]), np.array([1, 2, 3]), max_rounds=1)
+    (None, 2)
+    """
     n = len(in_ptr) - 1
     waiting = np.diff(in_ptr)  # predecessors not yet peeled
     level = np.zeros(n, dtype=np.int64)
     frontier = np.flatnonzero(waiting == 0)
-    rounds = 0
+    peeled, rounds = len(frontier), 0
     while len(frontier):
         first, counts = out_ptr[frontier], out_ptr[frontier + 1] - out_ptr[frontier]
         total = int(counts.sum())
@@ -101,7 +165,7 @@ def peel_levels(in_ptr: np.ndarray, out_ptr: np.ndarray, out_dst: np.ndarray,
             break
         rounds += 1
         if max_rounds is not None and rounds > max_rounds:
-            return None
+            return None, peeled
         targets = out_dst[np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(total)]
         np.subtract.at(waiting, targets, 1)
         ready = np.sort(targets[waiting[targets] == 0])
@@ -111,8 +175,9 @@ def peel_levels(in_ptr: np.ndarray, out_ptr: np.ndarray, out_dst: np.ndarray,
             np.not_equal(ready[1:], ready[:-1], out=keep[1:])
             ready = ready[keep]
         frontier = ready
+        peeled += len(frontier)
         level[frontier] = rounds
-    return level
+    return level, peeled
 
 
 def levels_loop(in_ptr: np.ndarray, in_src: np.ndarray) -> np.ndarray:

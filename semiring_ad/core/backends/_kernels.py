@@ -2,7 +2,8 @@
 
 Two kernels do the heavy lifting for the real semiring: CSR mat-vec
 (``y += A @ x``, the engine of ``csr_array @ x``) and SuperLU's triangular
-substitution (the engine of ``spsolve_triangular``).  The public wrappers
+substitution (the engine of ``spsolve_triangular``), here on a unit upper
+triangle whose strictly upper part is the in-edge CSR itself.  The public wrappers
 allocate, validate and (for the triangular solve) rewrite the matrix on every
 call, which costs more than the arithmetic on small levels.  This module
 calls the engines directly after checking them once on a small system
@@ -14,14 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    import scipy.sparse as sp
-
-__all__ = ["csr_matvec", "unit_lower_solve"]
+__all__ = ["csr_matvec", "unit_upper_solve"]
 
 
 @cache
@@ -72,41 +69,51 @@ def csr_matvec(ptr: np.ndarray, idx: np.ndarray, data: np.ndarray, x: np.ndarray
 
 @cache
 def _raw_gstrs() -> Callable | None:
-    """SuperLU's ``gstrs`` if importable and correct on a small system."""
+    """SuperLU's ``gstrs`` if importable and correct on a small system (both orientations)."""
     try:
-        import scipy.sparse as sp
         from scipy.sparse.linalg._dsolve import _superlu
-        L = sp.csc_array(np.array([[1.0, 0, 0], [-2.0, 1, 0], [0.5, -3.0, 1]]))
+        ptr, idx = np.array([0, 0, 1, 3], dtype=np.intc), np.array([0, 1, 0], dtype=np.intc)
+        data = np.array([-2.0, -3.0, 0.5])
+        a = np.eye(3) + np.array([[0, -2.0, 0.5], [0, 0, -3.0], [0, 0, 0]])  # I + the strictly upper part
         b = np.array([1.0, 2.0, 3.0])
-        ok = all(np.allclose(_gstrs(_superlu.gstrs, L, b.copy(), t), np.linalg.solve(a, b))
-                 for t, a in (("N", L.toarray()), ("T", L.toarray().T)))
+        ok = all(np.allclose(_gstrs(_superlu.gstrs, ptr, idx, data, b.copy(), t), np.linalg.solve(m, b))
+                 for t, m in (("N", a), ("T", a.T)))
     except Exception:  # missing or changed: use the public function
         return None
     return _superlu.gstrs if ok else None
 
 
-def _gstrs(gstrs: Callable, L: sp.csc_array, b: np.ndarray, trans: str) -> np.ndarray:
-    n = L.shape[0]
-    x, info = gstrs(trans, n, L.nnz, L.data, L.indices.astype(np.intc, copy=False),
-                    L.indptr.astype(np.intc, copy=False), n, 0, np.zeros(0), np.zeros(0, dtype=np.intc),
-                    np.zeros(n + 1, dtype=np.intc), b)
+def _gstrs(gstrs: Callable, ptr: np.ndarray, idx: np.ndarray, data: np.ndarray, b: np.ndarray,
+           trans: str) -> np.ndarray:
+    """``gstrs`` with L = I and U = I + the strictly upper CSC ``(data, idx, ptr)`` (SuperLU keeps
+    U's diagonal in L, so the identity L supplies the unit diagonal)."""
+    n = len(ptr) - 1
+    eye_ptr = np.arange(n + 1, dtype=np.intc)
+    x, info = gstrs(trans, n, n, np.ones(n), eye_ptr[:-1], eye_ptr, n, len(idx), data, idx, ptr, b)
     if info:
         raise np.linalg.LinAlgError(f"SuperLU gstrs failed with info={info}")
     return x
 
 
-def unit_lower_solve(L: sp.csc_array, b: np.ndarray, transpose: bool) -> np.ndarray:
-    """Solve ``L x = b`` (or ``Lᵀ x = b``) for a unit lower-triangular CSC ``L`` with explicit diagonal.
+def unit_upper_solve(ptr: np.ndarray, idx: np.ndarray, data: np.ndarray, b: np.ndarray,
+                     transpose: bool) -> np.ndarray:
+    """Solve ``U x = b`` (or ``Uᵀ x = b``), ``U`` = I + the strictly upper CSC ``(data, idx, ptr)``.
 
-    >>> import scipy.sparse as sp
-    >>> L = sp.csc_array(np.array([[1.0, 0.0], [-2.0, 1.0]]))
-    >>> unit_lower_solve(L, np.array([1.0, 0.0]), False), unit_lower_solve(L, np.array([0.0, 1.0]), True)
-    (array([1., 2.]), array([2., 1.]))
+    ``ptr``/``idx`` are ``intc``; column ``j`` lists rows ``< j`` in any order; ``b`` is ``(n,)`` or
+    ``(n, k)`` float64 and may be overwritten.
+
+    >>> ptr, idx, data = np.array([0, 0, 1], dtype=np.intc), np.array([0], dtype=np.intc), np.array([-2.0])
+    >>> up, down = np.array([0.0, 1.0]), np.array([1.0, 0.0])
+    >>> unit_upper_solve(ptr, idx, data, up, False), unit_upper_solve(ptr, idx, data, down, True)
+    (array([2., 1.]), array([1., 2.]))
     """
     gstrs = _raw_gstrs()
     if gstrs is not None:
-        return _gstrs(gstrs, L, b, "T" if transpose else "N")
-    A = L.T.tocsc() if transpose else L.copy()
+        return _gstrs(gstrs, ptr, idx, data, b, "T" if transpose else "N")
+    import scipy.sparse as sp
     from scipy.sparse.linalg import spsolve_triangular  # on first use: slow to import
 
-    return spsolve_triangular(A, b, lower=not transpose, unit_diagonal=True, overwrite_A=True, overwrite_b=True)
+    n = len(ptr) - 1
+    U = sp.csc_array((data, idx, ptr), shape=(n, n))
+    A = U.T.tocsc() if transpose else U.tocsc()
+    return spsolve_triangular(A, b, lower=transpose, unit_diagonal=True, overwrite_A=True, overwrite_b=True)

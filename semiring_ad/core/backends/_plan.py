@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import CompiledGraph
-from ..toposort import PEEL_EDGES, PEEL_ROUNDS, levels_loop, out_csr, peel_levels
+from ..toposort import PEEL_EDGES, PEEL_ROUNDS, levels_loop, out_csr, peel_partial
 
 __all__ = ["LevelPlan", "Problem", "problem_of", "restrict"]
 
@@ -64,7 +64,7 @@ class Problem:
         self.in_ptr, self.in_src, self._levels = in_ptr, in_src, levels
         self.n, self.m = len(in_ptr) - 1, len(in_src)
         self.edge_ids, self.nodes = edge_ids, nodes
-        self._outs, self._slow_levels, self._deep = outs, slow_levels, False
+        self._outs, self._slow_levels, self._deep, self._depth_guess = outs, slow_levels, False, 0
         self.uses = 0
         self.memo: dict[Any, Any] = {}
 
@@ -72,9 +72,21 @@ class Problem:
         """Whether the levels are known, computing them only if peeling is cheap (not for deep graphs)."""
         if self._levels is None and not self._deep:
             ptr, dst, _ = self.csr("backward")
-            self._levels = peel_levels(self.in_ptr, ptr, dst, max_rounds=max(PEEL_ROUNDS, self.m // PEEL_EDGES))
+            budget = max(PEEL_ROUNDS, self.m // PEEL_EDGES)
+            self._levels, peeled = peel_partial(self.in_ptr, ptr, dst, max_rounds=budget)
             self._deep = self._levels is None
+            self._depth_guess = budget * self.n // max(peeled, 1) if self._deep else 0
         return self._levels is not None
+
+    @property
+    def deep(self) -> bool | None:
+        """True for a graph found too deep to peel cheaply, False if its levels are known, None if not tried."""
+        return True if self._deep else (False if self._levels is not None else None)
+
+    def estimated_stages(self) -> int:
+        """:meth:`n_stages`, peeled if cheap; for a deep graph extrapolated from the share of nodes
+        its bounded peeling reached (the levels themselves are not computed)."""
+        return self.n_stages() if self.cheap_levels() or "stages" in self.memo else max(self._depth_guess, 1)
 
     @property
     def levels(self) -> np.ndarray:
@@ -102,7 +114,9 @@ class Problem:
 
     def degree(self, direction: str) -> np.ndarray:
         """In-degree (forward) or out-degree (backward) of every node."""
-        return self.cached(("degree", direction), lambda: np.diff(self.csr(direction)[0]))
+        if direction == "forward":
+            return self.cached(("degree", direction), lambda: np.diff(self.in_ptr))
+        return self.cached(("degree", direction), lambda: np.bincount(self.in_src, minlength=self.n))  # no out-CSR
 
     def known_stages(self) -> int | None:
         """:meth:`n_stages` if the levels are known already (None: not computed, a deep graph)."""

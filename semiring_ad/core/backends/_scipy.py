@@ -4,7 +4,9 @@
   (``M[v, u] = w(u, v)``) is the unit lower-triangular system (I − M) α = s,
   the backward sweep its transpose (I − Mᵀ) β = s.  One compiled
   substitution (SuperLU, see :mod:`._kernels`) replaces thousands of
-  per-level calls on deep, narrow graphs.
+  per-level calls on deep, narrow graphs.  Its matrix is the in-edge CSR
+  as it is (read as the columns of (I − M)ᵀ: no out-edges, no levels), so
+  it is also the cheap first sweep on a freshly compiled graph.
 * (min, +) with non-negative finite weights and seeds (and (max, +) with
   non-positive ones, negated): Dijkstra.
 * Reachability for these paths: breadth-first search.
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._kernels import unit_lower_solve
+from ._kernels import unit_upper_solve
 from ._plan import Problem
 
 if TYPE_CHECKING:
@@ -35,28 +37,20 @@ def fits_int32(prob: Problem) -> bool:
     return prob.n + prob.m < _INT32
 
 
-def _factor(prob: Problem, w: np.ndarray) -> sp.csc_array:
-    """``I − M`` in CSC: column ``u`` holds the diagonal 1, then −w of ``u``'s out-edges (rows ascending)."""
-    ptr, dst, edge = prob.csr("backward")
-    n = prob.n
-    indptr = (ptr + np.arange(n + 1)).astype(np.intc)
-    is_diag = np.zeros(n + prob.m, dtype=bool)
-    is_diag[indptr[:-1]] = True
-    indices = np.empty(n + prob.m, dtype=np.intc)
-    indices[is_diag] = np.arange(n)
-    indices[~is_diag] = dst
-    data = np.ones(n + prob.m, dtype=np.float64)
-    data[~is_diag] = -w[edge]
-    import scipy.sparse as sp
-    mat = sp.csc_array((data, indices, indptr), shape=(n, n))
-    mat.has_sorted_indices = True
-    return mat
+def _factor(prob: Problem, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The strictly upper part of ``(I − M)ᵀ`` in CSC: column ``v`` holds −w of ``v``'s in-edges at
+    rows ``u < v`` — the in-edge CSR as it is (no out-edges, no levels, no reordering)."""
+    return prob.in_ptr.astype(np.intc), prob.in_src.astype(np.intc), -np.asarray(w, dtype=np.float64)
 
 
 def triangular_solve(prob: Problem, direction: str, tag: object, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve (I − M) x = b (forward) or (I − Mᵀ) x = b (backward); ``b`` is ``(n,)`` or ``(n, k)`` float64."""
-    L = prob.cached(("factor", tag), lambda: _factor(prob, w))
-    return unit_lower_solve(L, b, transpose=direction == "backward")
+    """Solve (I − M) x = b (forward) or (I − Mᵀ) x = b (backward); ``b`` is ``(n,)`` or ``(n, k)`` float64.
+
+    ``U = (I − M)ᵀ`` is unit upper-triangular with the in-edges as its columns (:func:`_factor`):
+    forward solves ``Uᵀ x = b``, backward ``U x = b``.
+    """
+    ptr, idx, data = prob.cached(("factor", tag), lambda: _factor(prob, w))
+    return unit_upper_solve(ptr, idx, data, b, transpose=direction == "forward")
 
 
 def _pushed(prob: Problem, direction: str, w: np.ndarray | None) -> sp.csr_array:
