@@ -15,7 +15,7 @@ def test_bench_sparse_runs_at_a_tiny_scale(capsys):
     spec.loader.exec_module(bench)
     rows = bench.main(0.001)
     assert all(r["error"] < 1e-8 for r in rows)
-    assert all(r["colors"] == 3 for r in rows if "sparse=True" in r["method"] and "arrow" not in r["method"]
+    assert all(r["colors"] == 3 for r in rows if ("sparse=True" in r["method"] and "arrow" not in r["method"])
                or "first call" in r["method"])
     assert sum("sparse=True" in r["method"] and "arrow" not in r["method"] for r in rows) >= 4
     arrow = {r["method"]: r for r in rows if "arrow" in r["method"]}
