@@ -37,12 +37,10 @@ from pathlib import Path
 import numpy as np
 
 try:
-    import semiring_ad
+    import semiring_ad as sad
 except ModuleNotFoundError:  # run as a script from a source checkout
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import semiring_ad
-
-import semiring_ad as sad
+    import semiring_ad as sad
 
 STATES = (3, 10, 30)
 RUNS = 5
@@ -161,7 +159,7 @@ def _ratio(a: float, b: float | None) -> str:
 
 def main(scale: float = 1.0) -> list[dict]:
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"semiring_ad {semiring_ad.__version__}, numpy {np.__version__}")
+          f"semiring_ad {sad.__version__}, numpy {np.__version__}")
     sizes = sorted({max(3, int(S * scale)) for S in STATES})
     rows = [row(S) for S in sizes]
     print("| states | iterations K | arrays.grad fixed_point ms | nodes | grad fixed_point ms "
