@@ -62,7 +62,9 @@ def _scalar_output(g: ArrayGraph, name: str) -> None:
 
 
 def _gradient(g: ArrayGraph, tuple_out: bool) -> Any:
+    """The gradient of a traced scalar program used once (its intermediate values are dropped first)."""
     _scalar_output(g, "grad")
+    g.drop_intermediates()
     return _pack(g, [p[0] for p in g.pullback(np.ones((1,)))], tuple_out)
 
 
@@ -77,8 +79,8 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = 
 
     def vg(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         g = trace_arrays(f, *args, argnums=nums, has_aux=has_aux, kwargs=kwargs)
-        gradient = _gradient(g, tuple_out)
-        return ((g.value, g.aux) if has_aux else g.value), gradient
+        value = g.value
+        return ((value, g.aux) if has_aux else value), _gradient(g, tuple_out)
 
     return vg
 

@@ -127,6 +127,15 @@ class ArrayGraph:
                 G.add_edge(t.parents[k], i, weight=t.maps[k], label=t.maps[k].label())
         return G
 
+    def drop_intermediates(self) -> None:
+        """Forget the values of the operations between the inputs and the output (the sweeps need only the
+        edge maps), so that a backward sweep reuses their memory; the graph's views then lack those values."""
+        keep = {self.output, *self.inputs}
+        values = self.tape.values
+        for i in range(len(values)):
+            if i not in keep and self.tape.ptr[i] != self.tape.ptr[i + 1]:
+                values[i] = None
+
     def pullback(self, cotangents: np.ndarray) -> list[np.ndarray]:
         """Reverse mode: ``cotangents`` of shape ``(k, *out_shape)`` -> per input ``(k, *in_shape)``.
 
@@ -143,7 +152,8 @@ class ArrayGraph:
             r = vals[i]
             if r is None:
                 r = np.zeros((k, *shape))
-            elif not r.flags.writeable or any(np.may_share_memory(r, o) for o in (seed, *out)):
+            elif not r.flags.writeable or (r.base is None and any(r is o for o in out)) or (
+                    r.base is not None and any(np.may_share_memory(r, o) for o in (seed, *out))):
                 r = r.copy()  # a broadcast view, the seed, or another input's cotangent (x + y): the caller's own
             out.append(r)
         return out
