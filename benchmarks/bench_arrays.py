@@ -30,7 +30,7 @@ times exclude compilation.
    sweep over dual linear maps) against ``torch.func.hessian`` and SciPy's
    closed form ``rosen_hess``.
 
-Times are the best of 15 rounds (7 for the overhead), the engines of a case
+Times are the best of 15 rounds (40 for the MLP, 7 for the overhead), the engines of a case
 interleaved round by round so that a changing load hits all of them alike.  Run
 ``python benchmarks/bench_arrays.py [scale]`` (``scale`` shrinks the sizes for
 smoke tests).
@@ -223,7 +223,7 @@ def bench_mlp(torch: Any, jax: Any, batch: int, widths: tuple[int, ...]) -> dict
         jp = [jnp.asarray(p) for p in params]
         _check("mlp jax", [np.asarray(g) for g in jgrad(*jp)], want)
         fns["jax.jit(jax.grad)"] = _jitted(jax, jgrad, *jp)
-    return best_times(fns)
+    return best_times(fns, repeat=40)  # ~10 ms a call: more rounds, so that a quiet moment is caught
 
 
 # -- 2. and 3. the two-layer map ----------------------------------------------------------------
