@@ -2,8 +2,10 @@
 
 ``semiring_ad.arrays.grad`` and friends have the signatures and shapes of
 their JAX namesakes (a gradient is shaped like its argument; a Jacobian has
-the output's shape followed by the input's).  Each is a trace plus one sweep of
-the core path solver over :data:`~semiring_ad.core.linear_semiring.LINEAR`:
+the output's shape followed by the input's).  Each is a trace plus one sweep
+over :data:`~semiring_ad.core.linear_semiring.LINEAR` (the core solver's
+recurrence, run on the tape's edge lists: :meth:`ArrayGraph.pullback`,
+:meth:`ArrayGraph.pushforward`):
 
 * reverse mode seeds the output with a cotangent map (k cotangents: ``k = 1``
   for ``grad``/``vjp``, ``k = output size`` for ``jacrev``) and sweeps
@@ -12,8 +14,8 @@ the core path solver over :data:`~semiring_ad.core.linear_semiring.LINEAR`:
   identity blocks for ``jacfwd``: all input directions in one sweep) and sweeps
   forward — each ⊗ is a Jacobian-vector product.
 
-This is the opt-in array path: the element-wise API (``semiring_ad.grad``)
-is unchanged.  Use the array path for NumPy code on arrays of any size; use
+The public ``semiring_ad.grad`` & co. route float NumPy arrays here
+(:mod:`semiring_ad.ad.array_dispatch`).  Use the array path for NumPy code on arrays of any size; use
 the element-wise one for trace tables, per-element graphs, branches that must
 be re-checked (``ComputationGraph.at``), SymPy and higher derivatives.
 """
