@@ -66,7 +66,7 @@ def _scalar_output(g: ArrayGraph, name: str) -> None:
 def _gradient(g: ArrayGraph, tuple_out: bool) -> Any:
     """The gradient of a traced scalar program used once (its intermediate values are dropped first)."""
     _scalar_output(g, "grad")
-    g.drop_intermediates()
+    g._drop_intermediates()
     return _pack(g, [p[0] for p in g.pullback(np.ones((1,)))], tuple_out)
 
 

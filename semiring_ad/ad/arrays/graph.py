@@ -127,7 +127,7 @@ class ArrayGraph:
                 G.add_edge(t.parents[k], i, weight=t.maps[k], label=t.maps[k].label())
         return G
 
-    def drop_intermediates(self) -> None:
+    def _drop_intermediates(self) -> None:
         """Forget the values of the operations between the inputs and the output (the sweeps need only the
         edge maps), so that a backward sweep reuses their memory; the graph's views then lack those values."""
         keep = {self.output, *self.inputs}
