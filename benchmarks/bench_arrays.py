@@ -7,12 +7,18 @@ Threads are pinned to one (BLAS and torch) before NumPy is imported, so the
 ratios compare engines, not thread pools.  Every engine's result is checked
 against the NumPy formula before it is timed.  Peers: torch (``torch.func``
 and eager ``backward``, float64 tensors, one thread) when ``import torch``
-works; a peer that cannot be imported is skipped with a printed message.
+works; JAX (``jax.jit`` of ``jax.grad``/``jacrev``/``jacfwd``/``hessian``, float64
+via ``jax_enable_x64``, XLA pinned to one thread) when ``import jax`` works; a
+peer that cannot be imported is skipped with a printed message.  JAX is not a
+project extra (it is large, ~620 MB with jaxlib); install it next to the bench
+extra with ``pip install -e ".[test,bench]" jax jaxlib`` (CPU wheels from PyPI).
+JIT-compiled peers are compiled (and checked) before they are timed, so their
+times exclude compilation.
 
 1. **MLP** 784-256-256-10 (tanh), batch 128, softmax cross-entropy: the
    gradient with respect to all six weight arrays.  ``sad.grad`` against NumPy
-   hand-written backprop, torch eager (``loss.backward()``) and
-   ``torch.func.grad``.
+   hand-written backprop, torch eager (``loss.backward()``),
+   ``torch.func.grad`` and ``jax.jit(jax.grad)``.
 2. **grad, f: R^1000 → R**, f(x) = Σ W2·tanh(W1·x + b1) (hidden width 100).
 3. **jacrev and jacfwd, f: R^100 → R^100**, f(x) = W2·tanh(W1·x + b1): the
    array path against ``torch.func.jacrev``/``jacfwd``, the NumPy formula
@@ -24,7 +30,7 @@ works; a peer that cannot be imported is skipped with a printed message.
    sweep over dual linear maps) against ``torch.func.hessian`` and SciPy's
    closed form ``rosen_hess``.
 
-Times are the best of 15 rounds (7 for the overhead), the engines of a case
+Times are the best of 15 rounds (40 for the MLP, 7 for the overhead), the engines of a case
 interleaved round by round so that a changing load hits all of them alike.  Run
 ``python benchmarks/bench_arrays.py [scale]`` (``scale`` shrinks the sizes for
 smoke tests).
@@ -36,6 +42,7 @@ import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 import gc  # noqa: E402
 import itertools  # noqa: E402
@@ -101,6 +108,22 @@ def load_torch() -> Any:
     return torch
 
 
+def load_jax() -> Any:
+    """JAX with float64 arrays (``XLA_FLAGS`` pins it to one thread, set at the top), or None."""
+    try:
+        import jax
+    except ImportError as exc:
+        print(f"jax not importable ({exc}); its columns are skipped (pip install jax jaxlib to add them)")
+        return None
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _jitted(jax: Any, fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """A timed call of the compiled ``fn`` on ``args`` (device arrays), waiting for the result."""
+    return lambda: jax.block_until_ready(fn(*args))
+
+
 def _check(name: str, got: Any, want: Any) -> None:
     gots = got if isinstance(got, (tuple, list)) else [got]
     for g, w in zip(gots, want if isinstance(want, (tuple, list)) else [want]):
@@ -153,7 +176,7 @@ def mlp_backprop(x: np.ndarray, y: np.ndarray, *params: np.ndarray) -> list[np.n
     return grads
 
 
-def bench_mlp(torch: Any, batch: int, widths: tuple[int, ...]) -> dict[str, float]:
+def bench_mlp(torch: Any, jax: Any, batch: int, widths: tuple[int, ...]) -> dict[str, float]:
     params, x, y = mlp_problem(batch, widths)
     nums = tuple(range(2, 2 + len(params)))
     ours = sad.grad(mlp_loss, argnums=nums)
@@ -184,7 +207,23 @@ def bench_mlp(torch: Any, batch: int, widths: tuple[int, ...]) -> dict[str, floa
         _check("mlp torch.func", [g.numpy() for g in fgrad(*tp)], want)
         fns["torch eager backward"] = eager
         fns["torch.func.grad"] = lambda: fgrad(*tp)
-    return best_times(fns)
+    if jax is not None:
+        jnp = jax.numpy
+
+        def j_loss(*ps: Any) -> Any:
+            h = x
+            n = len(ps) // 2
+            for k in range(n):
+                h = h @ ps[2 * k] + ps[2 * k + 1]
+                if k < n - 1:
+                    h = jnp.tanh(h)
+            return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(h, axis=1), axis=1))
+
+        jgrad = jax.jit(jax.grad(j_loss, argnums=tuple(range(len(params)))))
+        jp = [jnp.asarray(p) for p in params]
+        _check("mlp jax", [np.asarray(g) for g in jgrad(*jp)], want)
+        fns["jax.jit(jax.grad)"] = _jitted(jax, jgrad, *jp)
+    return best_times(fns, repeat=40)  # ~10 ms a call: more rounds, so that a quiet moment is caught
 
 
 # -- 2. and 3. the two-layer map ----------------------------------------------------------------
@@ -196,7 +235,7 @@ def two_layer(n_in: int, hidden: int, n_out: int, seed: int = 1) -> tuple[np.nda
             rng.normal(size=(n_out, hidden)) / np.sqrt(hidden), rng.normal(size=n_in))
 
 
-def bench_grad(torch: Any, n_in: int, hidden: int) -> dict[str, float]:
+def bench_grad(torch: Any, jax: Any, n_in: int, hidden: int) -> dict[str, float]:
     W1, b1, W2, x = two_layer(n_in, hidden, 1)
     f = lambda v: np.sum(W2 @ np.tanh(W1 @ v + b1))  # noqa: E731
     want = W1.T @ ((1 - np.tanh(W1 @ x + b1) ** 2) * W2[0])
@@ -209,10 +248,16 @@ def bench_grad(torch: Any, n_in: int, hidden: int) -> dict[str, float]:
         tg = torch.func.grad(lambda v: (tW2 @ torch.tanh(tW1 @ v + tb1)).sum())
         _check("grad torch", tg(tx).numpy(), want)
         fns["torch.func.grad"] = lambda: tg(tx)
+    if jax is not None:
+        jnp = jax.numpy
+        jg = jax.jit(jax.grad(lambda v: jnp.sum(W2 @ jnp.tanh(W1 @ v + b1))))
+        jx = jnp.asarray(x)
+        _check("grad jax", np.asarray(jg(jx)), want)
+        fns["jax.jit(jax.grad)"] = _jitted(jax, jg, jx)
     return best_times(fns, number=20)
 
 
-def bench_jacobian(torch: Any, n: int, elementwise_too: bool = True) -> dict[str, float]:
+def bench_jacobian(torch: Any, jax: Any, n: int, elementwise_too: bool = True) -> dict[str, float]:
     W1, b1, W2, x = two_layer(n, n, n)
     f = lambda v: W2 @ np.tanh(W1 @ v + b1)  # noqa: E731
     want = W2 @ ((1 - np.tanh(W1 @ x + b1) ** 2)[:, None] * W1)
@@ -229,6 +274,14 @@ def bench_jacobian(torch: Any, n: int, elementwise_too: bool = True) -> dict[str
         _check("torch jacfwd", tjf(tx).numpy(), want)
         fns["torch.func.jacrev"] = lambda: tjr(tx)
         fns["torch.func.jacfwd"] = lambda: tjf(tx)
+    if jax is not None:
+        jnp = jax.numpy
+        jf_ = lambda v: W2 @ jnp.tanh(W1 @ v + b1)  # noqa: E731
+        jjr, jjf, jx = jax.jit(jax.jacrev(jf_)), jax.jit(jax.jacfwd(jf_)), jnp.asarray(x)
+        _check("jax jacrev", np.asarray(jjr(jx)), want)
+        _check("jax jacfwd", np.asarray(jjf(jx)), want)
+        fns["jax.jit(jax.jacrev)"] = _jitted(jax, jjr, jx)
+        fns["jax.jit(jax.jacfwd)"] = _jitted(jax, jjf, jx)
     row = best_times(fns, number=10)
     if elementwise_too:  # object arrays of scalar tracers: far too slow to interleave
         g = lambda v: W2 @ np.tanh(W1 @ v + b1)  # noqa: E731
@@ -261,7 +314,7 @@ def rosenbrock(x: Any) -> Any:
     return np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
 
 
-def bench_hessian(torch: Any, n: int) -> dict[str, float]:
+def bench_hessian(torch: Any, jax: Any, n: int) -> dict[str, float]:
     from scipy.optimize import rosen_hess
 
     x = np.random.default_rng(3).normal(size=n)
@@ -274,6 +327,10 @@ def bench_hessian(torch: Any, n: int) -> dict[str, float]:
         tx = torch.tensor(x)
         _check("hessian torch", th(tx).numpy(), want)
         fns["torch.func.hessian"] = lambda: th(tx)
+    if jax is not None:
+        jh, jx = jax.jit(jax.hessian(rosenbrock)), jax.numpy.asarray(x)  # rosenbrock is array-generic
+        _check("hessian jax", np.asarray(jh(jx)), want)
+        fns["jax.jit(jax.hessian)"] = _jitted(jax, jh, jx)
     return best_times(fns, repeat=7)
 
 
@@ -287,21 +344,26 @@ def _table(title: str, row: dict[str, float], ref: str, unit: float = 1e3, label
 
 def main(scale: float = 1.0) -> dict[str, Any]:
     """Run every case (``scale`` < 1 shrinks the sizes), print the tables, return the timings."""
-    torch = load_torch()
+    torch, jax = load_torch(), load_jax()
     width = max(4, int(256 * scale))
     widths = (max(4, int(784 * scale)), width, width, 10)
     batch = max(4, int(128 * scale))
     n_grad, n_jac = max(4, int(1000 * scale)), max(4, int(100 * scale))
     out = {
-        "mlp": bench_mlp(torch, batch, widths),
-        "grad": bench_grad(torch, n_grad, max(4, int(100 * scale))),
-        "jacobian": bench_jacobian(torch, n_jac),
+        "mlp": bench_mlp(torch, jax, batch, widths),
+        "grad": bench_grad(torch, jax, n_grad, max(4, int(100 * scale))),
+        "jacobian": bench_jacobian(torch, jax, n_jac),
         "overhead": bench_overhead(max(20, int(2000 * scale))),
-        "hessian": bench_hessian(torch, max(4, int(1000 * scale))),
+        "hessian": bench_hessian(torch, jax, max(4, int(1000 * scale))),
     }
-    print(f"threads pinned to 1; numpy {np.__version__}" + (f"; torch {torch.__version__}" if torch else ""))
+    print(f"threads pinned to 1; numpy {np.__version__}" + (f"; torch {torch.__version__}" if torch else "")
+          + (f"; jax {jax.__version__} (x64, jit, compile time excluded)" if jax else ""))
     print(_table(f"1. MLP {'-'.join(map(str, widths))}, batch {batch}: gradient of all weights",
                  out["mlp"], "numpy hand backprop"))
+    ours = out["mlp"]["semiring_ad.grad"]
+    peers = [p for p in ("numpy hand backprop", "torch eager backward", "jax.jit(jax.grad)") if p in out["mlp"]]
+    print("semiring_ad.grad / " + ", / ".join(f"{p} = {ours / out['mlp'][p]:.2f}×" for p in peers)
+          + " (targets ≤ 1.3×, ≤ 1.0×, ≤ 2×)")
     print(_table(f"2. grad of f: R^{n_grad} -> R", out["grad"], "torch.func.grad" if torch else "numpy formula"))
     print(_table(f"3. Jacobian of f: R^{n_jac} -> R^{n_jac}", out["jacobian"],
                  "torch.func.jacrev" if torch else "numpy formula"))

@@ -2,8 +2,10 @@
 
 ``semiring_ad.arrays.grad`` and friends have the signatures and shapes of
 their JAX namesakes (a gradient is shaped like its argument; a Jacobian has
-the output's shape followed by the input's).  Each is a trace plus one sweep of
-the core path solver over :data:`~semiring_ad.core.linear_semiring.LINEAR`:
+the output's shape followed by the input's).  Each is a trace plus one sweep
+over :data:`~semiring_ad.core.linear_semiring.LINEAR` (the core solver's
+recurrence, run on the tape's edge lists: :meth:`ArrayGraph.pullback`,
+:meth:`ArrayGraph.pushforward`):
 
 * reverse mode seeds the output with a cotangent map (k cotangents: ``k = 1``
   for ``grad``/``vjp``, ``k = output size`` for ``jacrev``) and sweeps
@@ -12,8 +14,8 @@ the core path solver over :data:`~semiring_ad.core.linear_semiring.LINEAR`:
   identity blocks for ``jacfwd``: all input directions in one sweep) and sweeps
   forward — each ⊗ is a Jacobian-vector product.
 
-This is the opt-in array path: the element-wise API (``semiring_ad.grad``)
-is unchanged.  Use the array path for NumPy code on arrays of any size; use
+The public ``semiring_ad.grad`` & co. route float NumPy arrays here
+(:mod:`semiring_ad.ad.array_dispatch`).  Use the array path for NumPy code on arrays of any size; use
 the element-wise one for trace tables, per-element graphs, branches that must
 be re-checked (``ComputationGraph.at``), SymPy and higher derivatives.
 """
@@ -62,7 +64,9 @@ def _scalar_output(g: ArrayGraph, name: str) -> None:
 
 
 def _gradient(g: ArrayGraph, tuple_out: bool) -> Any:
+    """The gradient of a traced scalar program used once (its intermediate values are dropped first)."""
     _scalar_output(g, "grad")
+    g._drop_intermediates()
     return _pack(g, [p[0] for p in g.pullback(np.ones((1,)))], tuple_out)
 
 
@@ -77,8 +81,8 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, has_aux: bool = 
 
     def vg(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         g = trace_arrays(f, *args, argnums=nums, has_aux=has_aux, kwargs=kwargs)
-        gradient = _gradient(g, tuple_out)
-        return ((g.value, g.aux) if has_aux else g.value), gradient
+        value = g.value
+        return ((value, g.aux) if has_aux else value), _gradient(g, tuple_out)
 
     return vg
 

@@ -10,6 +10,7 @@ computes the value with NumPy and records one structured
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -29,6 +30,9 @@ from .tape import (
 )
 
 __all__ = ["ARRAY_FUNCTIONS"]
+
+_sum_over = functools.lru_cache(maxsize=512)(SumOver)
+"""Sums over axes are immutable and depend on shapes and axes alone: one instance each, reused across traces."""
 
 
 def _traced(a: Any) -> bool:
@@ -86,7 +90,7 @@ def _dot(a: Any, b: Any, out: Any = None) -> Any:
 def _sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False, **kw: Any) -> Any:
     _only_defaults("sum", dtype=dtype, out=out, **kw)
     v = value_of(a)
-    m = SumOver(v.shape, _axes(axis), bool(keepdims))
+    m = _sum_over(v.shape, _axes(axis), bool(keepdims))
     return _unary("sum", a, np.asarray(np.sum(v, axis=axis, keepdims=keepdims)), m)
 
 
@@ -95,7 +99,7 @@ def _mean(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims
     _only_defaults("mean", dtype=dtype, out=out, **kw)
     v = value_of(a)
     value = np.asarray(np.mean(v, axis=axis, keepdims=keepdims))
-    m = SumOver(v.shape, _axes(axis), bool(keepdims), scale=value.size / v.size if v.size else 1.0)
+    m = _sum_over(v.shape, _axes(axis), bool(keepdims), value.size / v.size if v.size else 1.0)
     return _unary("mean", a, value, m)
 
 
@@ -105,7 +109,7 @@ def _extremum(name: str, fn: Any, a: Any, axis: Any, keepdims: bool) -> Any:
     kept = fn(v, axis=axis, keepdims=True)
     mask = (v == kept).astype(float)
     share = mask / mask.sum(axis=axis, keepdims=True)  # ties share the derivative, as in JAX
-    m = Compose((Diagonal(share, v.shape), SumOver(v.shape, _axes(axis), bool(keepdims))))
+    m = Compose((Diagonal(share, v.shape), _sum_over(v.shape, _axes(axis), bool(keepdims))))
     return _unary(name, a, value, m)
 
 

@@ -21,6 +21,7 @@ branches), so a traced array program is valid at the point it was traced.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -126,10 +127,16 @@ def value_of(a: Any) -> Any:
     return a.value if type(a) is ArrayTracer else a
 
 
+_identity = functools.lru_cache(maxsize=512)(Identity)
+_broadcast = functools.lru_cache(maxsize=512)(Broadcast)
+"""The shape-only maps are immutable and depend on shapes alone: one instance per shape (pair), reused
+by every trace (a tape re-traced in a loop checks and builds no shapes)."""
+
+
 def broadcast_diagonal(d: Any, in_shape: tuple, out_shape: tuple) -> LinearMap:
     """The map ``u ↦ d * broadcast(u)``: the local Jacobian of an elementwise op with partial ``d``."""
     if isinstance(d, int) and d == 1:
-        diag: LinearMap = Identity(out_shape)
+        diag: LinearMap = _identity(out_shape)
     elif type(d) is np.ndarray and (d.shape == out_shape or d.ndim == 0):  # fits: skip the checks (hot path)
         diag = object.__new__(Diagonal)
         diag.in_shape = diag.out_shape = out_shape
@@ -138,7 +145,7 @@ def broadcast_diagonal(d: Any, in_shape: tuple, out_shape: tuple) -> LinearMap:
         diag = Diagonal(d, out_shape)
     if in_shape == out_shape:
         return diag
-    bc = Broadcast(in_shape, out_shape)
+    bc = _broadcast(in_shape, out_shape)
     return bc if isinstance(diag, Identity) else Compose((bc, diag))
 
 
