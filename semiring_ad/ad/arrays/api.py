@@ -17,7 +17,8 @@ recurrence, run on the tape's edge lists: :meth:`ArrayGraph.pullback`,
 The public ``semiring_ad.grad`` & co. route float NumPy arrays here
 (:mod:`semiring_ad.ad.array_dispatch`).  Use the array path for NumPy code on arrays of any size; use
 the element-wise one for trace tables, per-element graphs, branches that must
-be re-checked (``ComputationGraph.at``), SymPy and higher derivatives.
+be re-checked (``ComputationGraph.at``) and SymPy.  Second derivatives on
+arrays are in :mod:`~semiring_ad.ad.arrays.second_order`.
 """
 
 from __future__ import annotations
