@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import networkx as nx
 import numpy as np
 import pytest
 import sympy
@@ -20,7 +21,7 @@ from semiring_ad.core.backends import SweepResult, choose_backend, explain_backe
 from semiring_ad.core.graph import CompiledGraph
 from semiring_ad.core.semiring import Semiring
 from semiring_ad.core.semirings import COUNTING, LOG, MAX_PLUS, MIN_PLUS, OR_AND, PLUS_TIMES, SEMIRINGS
-from semiring_ad.core.solver import BACKENDS, _cone, path_sum, solve_forward, sweep
+from semiring_ad.core.solver import BACKENDS, _cone, path_sum, solve_backward, solve_forward, sweep
 
 KERNEL_SEMIRINGS = [s for s in SEMIRINGS.values() if s.kernels is not None]
 DIRECTIONS = ["forward", "backward"]
@@ -303,3 +304,30 @@ def test_public_scipy_fallbacks(monkeypatch: pytest.MonkeyPatch) -> None:
             assert_agree(s, list(sweep(cg, s, seed, direction, backend=name)), want)
     rows = sweep(cg, PLUS_TIMES, {0: np.eye(2)[0], 1: np.eye(2)[1]}, backend="numpy")
     assert np.allclose(rows[299], [sweep(cg, PLUS_TIMES, {i: 1.0}, backend="python")[299] or 0.0 for i in (0, 1)])
+
+
+def _chain_with_leaf(n: int, leaf: int) -> CompiledGraph:
+    """A chain ``0 → 1 → … → n-1`` that skips ``leaf``, which hangs off ``leaf - 1`` (a sink far from the end)."""
+    edges = [(u, u + 1 + (u + 1 == leaf)) for u in range(n - 1) if u != leaf] + [(leaf - 1, leaf)]
+    edges = sorted((v, u) for u, v in edges if v < n)
+    dst, src = np.array(edges).T
+    return CompiledGraph.from_arrays(range(n), np.searchsorted(dst, np.arange(n + 1)), src, np.ones(len(src)))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "scipy"])
+@pytest.mark.parametrize("seeded", [(2999,), (40, 2999), (40,)])
+def test_backward_reached_with_a_sink_before_the_tail(backend: str, seeded: tuple) -> None:
+    """Regression for the tail shortcut of the 'every sink seeded?' test: a sink outside the last
+    positions is found (fresh graphs, so the shortcut runs first); reached = the seeds' ancestors."""
+    cg = _chain_with_leaf(3000, 40)
+    got = solve_backward(cg, PLUS_TIMES, {t: 1.0 for t in seeded}, backend=backend)
+    G = cg.to_networkx()
+    want = set(seeded).union(*(nx.ancestors(G, t) for t in seeded))
+    assert np.flatnonzero(got.reached).tolist() == sorted(want)
+
+
+@pytest.mark.parametrize("target", [0, 1000, 1500, 2999])
+def test_target_found_inside_and_outside_the_tail(target: int) -> None:
+    """Targets are looked for among the last positions first; any position is found, in a fresh graph."""
+    got = solve_backward(chain(3000, 1.0), PLUS_TIMES, target)
+    assert np.flatnonzero(got.reached).tolist() == list(range(target + 1))

@@ -22,7 +22,7 @@ shape.  Callers never change.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any, Protocol
 
 import networkx as nx
@@ -178,10 +178,11 @@ def sweep(
 # -- public solvers ------------------------------------------------------------
 
 
-_SCAN_SEEDS, _SCANS = 4, 8
+_SCAN_SEEDS, _SCANS, _TAIL = 4, 8, 1024
 """Up to ``_SCAN_SEEDS`` seeds are found by scanning the node list (a C loop; a whole scan costs about a
 tenth of building the node → position dict) on the first ``_SCANS`` solves of a graph; then the dict
-is built (the scans so far have cost about as much as building it)."""
+is built (the scans so far have cost about as much as building it).  A target is looked for among the
+last ``_TAIL`` positions first (targets are mostly sinks, which come last in topological order)."""
 
 
 def _positions(cg: CompiledGraph, spec: Any, s: Semiring, role: str) -> dict[int, Any]:
@@ -189,7 +190,7 @@ def _positions(cg: CompiledGraph, spec: Any, s: Semiring, role: str) -> dict[int
     scans = cg.__dict__.get("_scans", 0)
     scan = "index" not in cg.__dict__ and len(items) <= _SCAN_SEEDS and scans < _SCANS
     cg.__dict__["_scans"] = scans + scan
-    find = cg.nodes.index if scan else cg.index.__getitem__
+    find = cg.index.__getitem__ if not scan else cg.nodes.index if role == "source" else _from_end(cg.nodes)
     seeds: dict[int, Any] = {}
     for node, seed in items:
         try:
@@ -200,6 +201,12 @@ def _positions(cg: CompiledGraph, spec: Any, s: Semiring, role: str) -> dict[int
                 f"{cg.n_nodes} nodes, e.g. {cg.nodes[:5]!r}) or a dict {{node: seed}}"
             ) from None
     return seeds
+
+
+def _from_end(nodes: list) -> Callable[[Any], int]:
+    """``nodes.index``, but looking among the last ``_TAIL`` positions first (ValueError if absent)."""
+    start = max(len(nodes) - _TAIL, 0)
+    return lambda node: nodes.index(node, start) if node in nodes[start:] else nodes.index(node, 0, start)
 
 
 def solve_forward(
@@ -354,12 +361,8 @@ def path_sum(
     if i > j:  # the target comes first in topological order: no path
         return s.zero
     active = _cone(cg, i, j)
-    if method == "forward":
-        vals = sweep(cg, s, {i: s.one}, "forward", active=active, backend=backend)
-        out = vals[j]
-    else:
-        vals = sweep(cg, s, {j: s.one}, "backward", active=active, backend=backend)
-        out = vals[i]
+    seed, read = (i, j) if method == "forward" else (j, i)
+    out = sweep(cg, s, {seed: s.one}, method, active=active, backend=backend)[read]
     return s.zero if out is None else out
 
 

@@ -98,13 +98,13 @@ def _to_kernel_dtype(a: np.ndarray, s: Semiring, strict: bool) -> np.ndarray | N
     if target.kind == "i":
         if kind not in "biu" or (kind == "u" and a.size and a.max() > np.iinfo(target).max):
             return None
-        return a.astype(target)
+        return a.astype(target, copy=False)
     if target.kind != "f" or kind not in "fbiu" or (kind == "f" and a.dtype.itemsize > target.itemsize):
         return None
     if kind != "f" and ((strict and not isinstance(s.one, float))
                         or (a.size and np.abs(a.astype(np.float64)).max() > _EXACT_FLOAT_INT)):
         return None
-    return a.astype(target)
+    return a.astype(target, copy=False)  # no copy of weights already in the kernel dtype
 
 
 def _in_domain(a: np.ndarray, s: Semiring) -> bool:
@@ -142,6 +142,9 @@ def kernel_weights(cg: CompiledGraph, s: Semiring) -> np.ndarray | None:
     cache = cg.__dict__.setdefault("_kernel_weights", {})
     if s.kernels not in cache:
         w = _convert(cg.weights, s, strict=True)
+        if w is not None:
+            w = w.view()  # may share the graph's own array: read-only, so no sweep writes into it
+            w.flags.writeable = False
         cache[s.kernels] = None if w is None or w.ndim != 1 or len(w) != cg.n_edges else w
     return cache[s.kernels]
 

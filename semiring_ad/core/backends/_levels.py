@@ -5,8 +5,9 @@ pulls from nodes of earlier stages:
 
 * for (+, ×) one SciPy CSR mat-vec per stage, accumulated straight into the
   stage's slice of the value array (gather, ⊗ and ⊕ fused, no padding);
-* for any other ⊕/⊗ ufunc pair, per ELL group one gather (``take``), one ⊗
-  and one ⊕-reduce over the padded in-edge axis into the group's slice.
+* for any other ⊕/⊗ ufunc pair, per stage one gather (``take``) and one ⊗
+  over the padded blocks of all its ELL groups, then per group one
+  ⊕-reduce over the padded in-edge axis into the group's slice.
 
 Values are 1-D, or ``(n + 1, k)`` for ``k`` seeds at once (a whole Jacobian in
 one sweep).  Reachability (the positions the generic loop leaves ``None``) is
@@ -76,39 +77,44 @@ def level_sweep(prob: Problem, direction: str, mode: Mode, tag: Any, w: np.ndarr
                 seeds: Seeds) -> tuple[np.ndarray, np.ndarray]:
     """ELL sweep for any ⊕/⊗ ufuncs; returns ``(x, rank)``: values by slot (``n + 1``) and node → slot."""
     plan = prob.plan(direction)
-    steps = plan.ell()[0]
+    stages = plan.ell().stages
 
     def make() -> list[np.ndarray]:
         enc = mode.encode(w)
         return plan.weights(np.concatenate((enc, np.asarray([mode.pad_weight], dtype=enc.dtype))))
 
-    wsteps = prob.cached(("ell-w", direction, tag), make)
+    wstages = prob.cached(("ell-w", direction, tag), make)
     if seeds.k is not None:
-        wsteps = prob.cached(("ell-w3", direction, tag), lambda: [a[:, :, None] for a in wsteps])
+        wstages = prob.cached(("ell-w3", direction, tag), lambda: [a[..., None] for a in wstages])
     x, slots, vals = _start(prob, plan, mode, seeds)
     fix = _seed_fix(plan.step_starts(), slots, vals)
     with np.errstate(all="ignore"):
-        _ell_loop(x, steps, wsteps, mode.plus, mode.times, direction == "forward", fix)
+        _ell_loop(x, stages, wstages, mode.plus, mode.times, direction == "forward", fix)
     return x, plan.rank
 
 
-def _ell_loop(x: np.ndarray, steps: list, wsteps: list, plus: np.ufunc, times: np.ufunc, forward: bool,
+def _ell_loop(x: np.ndarray, stages: list, wstages: list, plus: np.ufunc, times: np.ufunc, forward: bool,
               fix: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
-    """The hot loop: per step one gather, one ⊗ and one ⊕-reduce."""
-    take, red = x.take, plus.reduce
+    """The hot loop: per stage one gather and one ⊗, per group of the stage one ⊕-reduce."""
+    take, red, tail = x.take, plus.reduce, x.shape[1:]
     if plus is np.logaddexp:
         def red(v: np.ndarray, axis: int, out: np.ndarray) -> None:
             reduce0(plus, v, out)
-    for g, ((a, b, src), wg) in enumerate(zip(steps, wsteps)):
+    for (src, groups), ws in zip(stages, wstages):
         v = take(src, 0, None, "clip")
         if forward:
-            times(v, wg, out=v)
+            times(v, ws, out=v)
         else:
-            times(wg, v, out=v)
-        red(v, axis=0, out=x[a:b])
-        if g in fix:
-            at, sv = fix[g]
-            x[at] = plus(x[at], sv)
+            times(ws, v, out=v)
+        for g, a, b, view in groups:
+            if view is None:
+                red(v, axis=0, out=x[a:b])
+            else:
+                lo, hi, shape = view
+                red(v[lo:hi].reshape(shape + tail), axis=0, out=x[a:b])
+            if g in fix:
+                at, sv = fix[g]
+                x[at] = plus(x[at], sv)
 
 
 def csr_sweep(prob: Problem, direction: str, mode: Mode, tag: Any, w: np.ndarray,

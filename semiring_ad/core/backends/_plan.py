@@ -9,9 +9,9 @@ A :class:`LevelPlan` lays one direction's sweep out for NumPy: nodes are
 renumbered so that each *group* of targets (same level, similar degree) is a
 contiguous slice ``a:b`` of the value array, and the group's in-edges form a
 padded ``(D, b - a)`` matrix of source slots (ELL layout; padding points at a
-dummy slot that holds the semiring's zero).  One group is then three NumPy
-calls: gather, ⊗ with the weights, ⊕-reduce over axis 0 straight into
-``x[a:b]``.  Every group has at least one real edge per target, so the empty
+dummy slot that holds the semiring's zero).  One stage is then one gather
+and one ⊗ with the weights over all its groups' blocks, and per group one
+⊕-reduce over axis 0 straight into ``x[a:b]``.  Every group has at least one real edge per target, so the empty
 segments that break ``ufunc.reduceat`` never occur.
 """
 
@@ -26,10 +26,11 @@ import numpy as np
 from ..graph import CompiledGraph
 from ..toposort import PEEL_EDGES, PEEL_ROUNDS, levels_loop, out_csr, peel_partial
 
-__all__ = ["LevelPlan", "Problem", "problem_of", "restrict"]
+__all__ = ["Ell", "LevelPlan", "Problem", "problem_of", "restrict"]
 
 _SMALL_PAD = 1024  # extra padded slots tolerated per level before splitting by degree
 _STEP_SLOTS = 800  # one more NumPy step costs about as much as this many padded slots
+_TAIL = 64  # last positions looked at for an unseeded sink before counting out-degrees
 
 
 class Problem:
@@ -128,12 +129,24 @@ class Problem:
 
     def all_reached(self, direction: str, seed_pos: np.ndarray) -> bool:
         """Whether every node is reached: every source (forward) or sink (backward) is a seed."""
+        if direction == "backward" and ("degree", direction) not in self.memo and self._tail_sink(seed_pos):
+            return False  # no out-degrees needed
         ends = self.cached(("ends", direction), lambda: np.flatnonzero(self.degree(direction) == 0))
         if len(ends) > len(seed_pos):
             return False
         if len(ends) <= 64:
             return self.cached(("ends-set", direction), lambda: set(ends.tolist())) <= set(seed_pos.tolist())
         return bool(np.isin(ends, seed_pos).all())
+
+    def _tail_sink(self, seed_pos: np.ndarray) -> bool:
+        """Whether one of the last ``_TAIL`` positions is a sink and not a seed.  Their out-edges can
+        only go to later positions, so the in-edges of the last positions are all that is read."""
+        lo = max(self.n - _TAIL, 0)
+        has_out = np.zeros(self.n - lo, dtype=bool)
+        tail = self.in_src[self.in_ptr[lo]:]
+        has_out[tail[tail >= lo] - lo] = True
+        has_out[seed_pos[seed_pos >= lo] - lo] = True
+        return not has_out.all()
 
     def plan(self, direction: str) -> LevelPlan:
         """The (cached) :class:`LevelPlan` of one direction."""
@@ -203,7 +216,7 @@ class LevelPlan:
     edge: np.ndarray
     degree: np.ndarray
     bucket: np.ndarray
-    _ell: tuple | None = field(default=None, init=False, repr=False)
+    _ell: Ell | None = field(default=None, init=False, repr=False)
     _starts: np.ndarray | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -232,8 +245,8 @@ class LevelPlan:
         """CSR row pointers (absolute) of target slots ``a:b``."""
         return self.ptr[a - self.base: b - self.base + 1]
 
-    def ell(self) -> tuple[list[tuple[int, int, np.ndarray]], list[tuple[int, int, int]], np.ndarray]:
-        """``(steps, shapes, slot_edge)``: padded ``(D, count)`` source blocks per group (cached)."""
+    def ell(self) -> Ell:
+        """The padded ``(D, count)`` source blocks per group, gathered stage by stage (cached)."""
         if self._ell is None:
             self._ell = _build_ell(self)
         return self._ell
@@ -243,16 +256,40 @@ class LevelPlan:
         return self._ell is not None
 
     def weights(self, w_ext: np.ndarray) -> list[np.ndarray]:
-        """Per-ELL-step ``(D, count)`` weight matrices from ``w_ext`` (weights, then the padding weight)."""
-        _, shapes, slot_edge = self.ell()
-        flat = w_ext[slot_edge]
-        return [flat[o:o + d * c].reshape(d, c) for o, d, c in shapes]
+        """Per-stage weights shaped like :attr:`Ell.stages`' sources, from ``w_ext`` (weights, then the
+        padding weight)."""
+        ell = self.ell()
+        flat = w_ext[ell.slot_edge]
+        return [flat[lo:lo + src.size].reshape(src.shape) for lo, (src, _) in zip(ell.offsets, ell.stages)]
 
     def step_starts(self) -> np.ndarray:
-        """First target slot of every ELL step."""
+        """First target slot of every ELL group."""
         if self._starts is None:
-            self._starts = np.array([a for a, _, _ in self.ell()[0]], dtype=np.int64)
+            self._starts = np.array([a for _, groups in self.ell().stages for _, a, _, _ in groups], dtype=np.int64)
         return self._starts
+
+
+@dataclass
+class Ell:
+    """A level plan's ELL blocks, laid out stage by stage.
+
+    Attributes
+    ----------
+    stages : list of (src, groups)
+        Per stage the source slots of all its groups' padded blocks: ``(D, count)`` when the
+        stage is one group, else flat (the groups' row-major blocks one after the other).  Each
+        group is ``(g, a, b, view)``: its number, its target slots ``a:b`` and, for a flat stage,
+        ``(lo, hi, (D, count))``, the slice of the gathered stage and its block shape (None: the
+        whole stage).  One stage is then one gather and one ⊗ however many groups it has.
+    offsets : list of int
+        Where each stage starts in ``slot_edge``.
+    slot_edge : numpy.ndarray
+        The problem's edge index of every padded slot (-1: padding), stage after stage.
+    """
+
+    stages: list[tuple[np.ndarray, list[tuple[int, int, int, tuple | None]]]]
+    offsets: list[int]
+    slot_edge: np.ndarray
 
 
 def _edges_by_slot(ptr: np.ndarray, deg: np.ndarray, tgt: np.ndarray) -> np.ndarray:
@@ -298,10 +335,11 @@ def _split_groups(d: np.ndarray) -> np.ndarray:
     return np.repeat(labels.max() + 1 - labels, np.diff(before))
 
 
-def _build_ell(plan: LevelPlan) -> tuple[list[tuple[int, int, np.ndarray]], list[tuple[int, int, int]], np.ndarray]:
+def _build_ell(plan: LevelPlan) -> Ell:
     """Scatter every CSR entry into its group's padded ``(D, count)`` block (flat, row-major)."""
     n_t = len(plan.degree)
-    key = np.repeat(np.arange(len(plan.stages)), [b - a for a, b in plan.stages]) * (n_t + 1) + plan.bucket
+    stage_of = np.repeat(np.arange(len(plan.stages)), [b - a for a, b in plan.stages])
+    key = stage_of * (n_t + 1) + plan.bucket
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if n_t else np.zeros(0, np.int64)
     cnt = np.diff(np.r_[first, n_t])
     width = np.maximum.reduceat(plan.degree, first) if n_t else first
@@ -316,7 +354,19 @@ def _build_ell(plan: LevelPlan) -> tuple[list[tuple[int, int, np.ndarray]], list
     src_flat[pos] = plan.idx
     slot_edge = np.full(off[-1], -1, dtype=np.int64)
     slot_edge[pos] = plan.edge
-    shapes = list(zip(off[:-1].tolist(), width.tolist(), cnt.tolist()))
     starts = (plan.base + first).tolist()
-    steps = [(a, a + c, src_flat[o:o + d * c].reshape(d, c)) for a, (o, d, c) in zip(starts, shapes)]
-    return steps, shapes, slot_edge
+    shapes = list(zip(off[:-1].tolist(), width.tolist(), cnt.tolist()))
+    stage_first = np.flatnonzero(np.r_[True, np.diff(stage_of[first]) != 0]).tolist() if n_t else []
+    stages, offsets = [], []
+    for i, j in zip(stage_first, [*stage_first[1:], len(first)]):
+        lo, hi = shapes[i][0], int(off[j])
+        if j - i == 1:
+            src = src_flat[lo:hi].reshape(shapes[i][1:])
+            groups = [(i, starts[i], starts[i] + shapes[i][2], None)]
+        else:
+            src = src_flat[lo:hi]
+            groups = [(g, starts[g], starts[g] + c, (o - lo, o - lo + d * c, (d, c)))
+                      for g, (o, d, c) in enumerate(shapes[i:j], start=i)]
+        stages.append((src, groups))
+        offsets.append(lo)
+    return Ell(stages, offsets, slot_edge)
