@@ -93,7 +93,7 @@ def make(terms):
 def test_sparse_jacobian_equals_dense_and_the_or_and_pattern(terms, seed):
     f = make(terms)
     x = np.random.default_rng(seed).uniform(-1, 1, 8)
-    J = sad.jacobian(f, sparse=True)(x)
+    J = sad.jacobian(f, sparse=True, per_element=True)(x)  # the scalar-tape colouring
     np.testing.assert_allclose(J.toarray(), sad.jacobian(f)(x), rtol=1e-12, atol=1e-12)
     g = sad.trace(f, x)
     seeds = {node: np.eye(8, dtype=bool)[j] for j, node in enumerate(g.inputs)}
@@ -112,7 +112,7 @@ def test_sparse_hessian_equals_dense_and_finite_differences(terms, seed, colorin
         return sum(parts(x), 0.0)
 
     x = np.random.default_rng(seed).uniform(-1, 1, 8)
-    H = sad.hessian(f, sparse=True, coloring=coloring)(x)
+    H = sad.hessian(f, sparse=True, coloring=coloring, per_element=True)(x)  # scalar tape
     dense = sad.hessian(f)(x)
     np.testing.assert_allclose(H.toarray(), dense, rtol=1e-10, atol=1e-10)
     grad = sad.grad(f)
