@@ -53,16 +53,12 @@ from ...core.linear_shape import Broadcast, Contract, Gather, Reshape, SumOver, 
 from ...errors import TraceError
 from ..primitives import PRIMITIVES
 from ..sparse_derivatives import _curved_pairs
+from .dual_maps import CONSTANT_OPS
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-__all__ = ["LINEAR_OPS", "MAP_PATTERNS", "hessian_pattern_arrays", "jacobian_pattern_arrays", "map_pattern"]
-
-LINEAR_OPS = frozenset({"sum", "mean", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "getitem",
-                        "concatenate", "stack", "where", "clip", "max", "min", "const"})
-"""Array operations that couple nothing in a Hessian: linear, or piecewise linear (zero curvature wherever
-differentiable) in their traced arguments."""
+__all__ = ["MAP_PATTERNS", "hessian_pattern_arrays", "jacobian_pattern_arrays", "map_pattern"]
 
 _BILINEAR = frozenset({"matmul", "einsum"})
 
@@ -320,7 +316,7 @@ def hessian_pattern_arrays(graph: Any) -> sp.csr_array:
     for v in deps:
         lo, hi = t.ptr[v], t.ptr[v + 1]
         op = t.ops[v]
-        if lo == hi or op in LINEAR_OPS:
+        if lo == hi or op in CONSTANT_OPS:  # local maps that do not move with the point: no curvature
             continue
         if op in _BILINEAR:
             if hi - lo == 2:
